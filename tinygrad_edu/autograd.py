@@ -1,0 +1,244 @@
+"""The chain rule, in one function.
+
+``run_backward`` orders the graph with an explicit loop (no recursion, so a 100,000-op chain
+is fine), seeds the output gradient, walks the nodes from the output back to the leaves,
+asks each node for its inputs' contributions and *adds* contributions that meet at the same
+tensor.  Ops never walk the graph; layers never compute gradients.  ``Tensor.backward`` and
+``grad`` are thin front ends over it; the chain-rule trace listens to it through ``tracer``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from .config import Config, set_grad_enabled
+from .tensor import Tensor
+
+
+class Tracer(Protocol):
+    """Receives every step of a backward pass, in the order the engine runs them."""
+
+    def on_step(self, node: Any, output: Tensor, grad_out: Tensor, grads: tuple) -> None: ...
+
+    def on_accumulate(self, tensor: Tensor, previous: Tensor, contribution: Tensor,
+                      total: Tensor) -> None: ...
+
+
+def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+    """Every tensor that requires grad and leads to ``roots``, parents before children.
+
+    Depth-first search with an explicit stack: each tensor is pushed once to visit its
+    parents and once more to be emitted after them.  Parents are visited in argument order,
+    so the order -- and hence every sum of gradients -- is the same on every run.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        tensor, parents_done = stack.pop()
+        if parents_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        node = tensor._ctx
+        if node is not None:
+            for parent in reversed(node.inputs):
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Tensor],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    capture: Sequence[Tensor] | None = None,
+    tracer: Tracer | None = None,
+) -> dict[int, Tensor]:
+    """Propagate ``seeds`` (one gradient per root) back through the recorded graph.
+
+    Without ``capture`` the total gradient of every leaf (and of tensors that called
+    ``retain_grad``) is *added* to its ``.grad``.  With ``capture``, ``.grad`` is left alone
+    and the gradients of the captured tensors are returned, keyed by ``id``.
+    """
+    order = topological_order(roots)
+    pending: dict[int, Tensor] = {}
+    for root, seed in zip(roots, seeds):
+        _add_contribution(pending, root, seed, tracer)
+    wanted = None if capture is None else {id(t) for t in capture}
+    captured: dict[int, Tensor] = {}
+    stored: set[int] = set()  # grad objects already handed to a leaf (copy before sharing)
+
+    with set_grad_enabled(create_graph):
+        for tensor in reversed(order):
+            grad_out = pending.pop(id(tensor), None)
+            if grad_out is None:
+                continue  # nothing flows here (e.g. only through a None contribution)
+            for hook in tensor._hooks:
+                replaced = hook(grad_out)
+                if replaced is not None:
+                    grad_out = _check_hook_result(tensor, grad_out, replaced)
+            if wanted is not None:
+                if id(tensor) in wanted:
+                    captured[id(tensor)] = grad_out
+            elif tensor._ctx is None or tensor._retains_grad:
+                _store_grad(tensor, grad_out, stored, create_graph)
+            node = tensor._ctx
+            if node is None:
+                continue
+            if node._released:
+                raise RuntimeError(
+                    f"backward through {node.name} a second time: its graph was freed by the "
+                    "first backward. Pass retain_graph=True to the first backward() call if you "
+                    "need to go through the same graph twice."
+                )
+            grads = node.backward(grad_out)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            if len(grads) != len(node.inputs):
+                raise RuntimeError(
+                    f"{node.name}.backward returned {len(grads)} gradients for "
+                    f"{len(node.inputs)} inputs; return one per input (None where not needed)"
+                )
+            grads = tuple(
+                _checked(node, i, inp, g) if g is not None and inp.requires_grad else None
+                for i, (inp, g) in enumerate(zip(node.inputs, grads))
+            )
+            if tracer is not None:
+                tracer.on_step(node, tensor, grad_out, grads)
+            for inp, g in zip(node.inputs, grads):
+                if g is not None:
+                    _add_contribution(pending, inp, g, tracer)
+            if not retain_graph:
+                node.release()
+    return captured
+
+
+def _add_contribution(pending: dict[int, Tensor], tensor: Tensor, g: Tensor,
+                      tracer: Tracer | None) -> None:
+    """Gradients that meet at one tensor are summed: the multivariate chain rule."""
+    previous = pending.get(id(tensor))
+    if previous is None:
+        pending[id(tensor)] = g
+        return
+    total = previous + g
+    if tracer is not None:
+        tracer.on_accumulate(tensor, previous, g, total)
+    pending[id(tensor)] = total
+
+
+def _store_grad(tensor: Tensor, g: Tensor, stored: set[int], create_graph: bool) -> None:
+    """Add ``g`` to ``tensor.grad`` (leaves accumulate across backward calls)."""
+    if tensor.grad is not None:
+        tensor.grad = tensor.grad + g
+        return
+    if not create_graph and (id(g) in stored or not g.data.flags.writeable):
+        # The same gradient object may reach two leaves (``a + b``), and broadcast views
+        # are read-only: give each leaf a private, writeable array.
+        g = Tensor._from_op(np.array(g.data), None)
+    stored.add(id(g))
+    tensor.grad = g
+
+
+def _checked(node: Any, index: int, inp: Tensor, g: Any) -> Tensor:
+    """Every gradient must have its input's shape and dtype; say which op broke that."""
+    if not isinstance(g, Tensor):  # custom ops may return plain arrays
+        g = Tensor._from_op(np.asarray(g, dtype=inp.dtype), None)
+    if g.shape != inp.shape:
+        raise RuntimeError(
+            f"{node.name}.backward returned a gradient of shape {g.shape} for input {index}, "
+            f"whose shape is {inp.shape}; a gradient must have its input's shape"
+        )
+    if g.dtype != inp.dtype:
+        g = g.astype(inp.dtype)
+    if Config.anomaly and not np.all(np.isfinite(g.data)):
+        raise RuntimeError(
+            f"detect_anomaly: {node.name}.backward produced a non-finite gradient "
+            f"(nan/inf) for input {index}; its forward ran at {node.forward_site}"
+        )
+    return g
+
+
+def _check_hook_result(tensor: Tensor, g: Tensor, replaced: Any) -> Tensor:
+    if not isinstance(replaced, Tensor) or replaced.shape != g.shape:
+        shape = getattr(replaced, "shape", None)
+        raise RuntimeError(
+            f"a hook on {tensor._label()} returned {type(replaced).__name__} of shape {shape}; "
+            f"a hook must return None or a Tensor of shape {g.shape}"
+        )
+    return replaced
+
+
+def backward(tensor: Tensor, grad: Any = None, retain_graph: bool = False,
+             create_graph: bool = False) -> None:
+    """Implementation of ``Tensor.backward`` (see there)."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            f"backward() on {tensor._label()}, which does not require grad: no recorded "
+            "operation leads to it from a tensor with requires_grad=True (or it was computed "
+            "under no_grad)"
+        )
+    seed = _seed(tensor, grad, "backward()")
+    run_backward([tensor], [seed], retain_graph=retain_graph or create_graph,
+                 create_graph=create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned; ``.grad`` is untouched.
+
+    ``grad_outputs`` seeds non-scalar outputs (like ``backward(grad)``).  With
+    ``create_graph=True`` the results are differentiable, so ``grad`` can be applied again
+    (grad of grad, Hessian-vector products).  An input that does not influence the outputs
+    is an error unless ``allow_unused=True``, in which case its gradient is ``None``.
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for t in ins:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad(): every input must be a Tensor that requires grad, got {t!r}")
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outs)
+    seeds = [_seed(o, g, "grad()") for o, g in zip(outs, grad_outputs)]
+    keep = create_graph if retain_graph is None else retain_graph
+    found = run_backward(outs, seeds, retain_graph=keep, create_graph=create_graph, capture=ins)
+    result = tuple(found.get(id(t)) for t in ins)
+    for t, g in zip(ins, result):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {t._label()} is not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return result
+
+
+def _seed(tensor: Tensor, grad: Any, where: str) -> Tensor:
+    if not tensor.requires_grad:
+        raise RuntimeError(f"{where}: {tensor._label()} does not require grad")
+    if grad is None:
+        if tensor.size != 1:
+            raise RuntimeError(
+                f"{where} needs a gradient argument for a non-scalar output of shape "
+                f"{tensor.shape}: call .sum() (or .mean()) first, or pass grad=Tensor of that shape"
+            )
+        return Tensor._from_op(np.ones(tensor.shape, dtype=tensor.dtype), None)
+    g = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=tensor.dtype)
+    if g.shape != tensor.shape:
+        raise ValueError(
+            f"{where}: the gradient has shape {g.shape} but the output has shape {tensor.shape}; "
+            "they must match"
+        )
+    return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)

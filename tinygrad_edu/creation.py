@@ -1,0 +1,187 @@
+"""Ways to make tensors: constants, ranges, identity, random draws, and functional forms.
+
+Random draws come from ``tinygrad_edu.random``'s generator, so ``manual_seed`` makes them
+reproducible.  The functional forms (``tg.relu(t)``, ``tg.exp(t)``, ``tg.stack``...) exist
+because PyTorch-style code calls them that way; each is one line over a Tensor method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .ops import shape as shape_ops
+from .random import generator
+from .tensor import Tensor, get_default_dtype, where
+
+__all__ = [
+    "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn",
+    "rand", "concatenate", "cat", "stack", "where", "maximum", "minimum", "exp", "log", "sqrt",
+    "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "step", "matmul",
+]
+
+
+def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for n in shape:
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"a shape needs non-negative integers, got {tuple(shape)}")
+    return tuple(int(n) for n in shape)
+
+
+def _leaf(array: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
+    return Tensor(array, requires_grad=requires_grad, name=name)
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """``tg.tensor(data)``: the same as ``Tensor(data)``, spelled like ``torch.tensor``."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.zeros(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.ones(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else (shape,))
+    return _leaf(np.full(shape, fill_value, dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
+    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is None and values.dtype.kind == "f":
+        dtype = get_default_dtype()
+    return _leaf(values.astype(dtype) if dtype is not None else values, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.eye(n, m, dtype=dtype or get_default_dtype()), requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+          rng: np.random.Generator | None = None) -> Tensor:
+    """Standard normal samples (mean 0, std 1) from the global (seeded) generator."""
+    values = generator(rng).standard_normal(_shape(shape))
+    return _leaf(values.astype(dtype or get_default_dtype()), requires_grad)
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+         rng: np.random.Generator | None = None) -> Tensor:
+    """Uniform samples in [0, 1) from the global (seeded) generator."""
+    values = generator(rng).random(_shape(shape))
+    return _leaf(values.astype(dtype or get_default_dtype()), requires_grad)
+
+
+# -- joining -------------------------------------------------------------------------------------
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis; all other dimensions must match."""
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("concatenate needs at least one tensor")
+    ndim = ts[0].ndim
+    if ndim == 0:
+        raise ValueError("concatenate: 0-d tensors cannot be joined; use stack")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"concatenate: axis {axis} is out of range for {ndim}-d tensors")
+    axis %= ndim
+    for t in ts:
+        others = t.shape[:axis] + t.shape[axis + 1:]
+        if t.ndim != ndim or others != ts[0].shape[:axis] + ts[0].shape[axis + 1:]:
+            shapes = ", ".join(str(u.shape) for u in ts)
+            raise ValueError(
+                f"concatenate: shapes {shapes} differ outside axis {axis}; only the joined "
+                "axis may differ"
+            )
+    dtype = np.result_type(*[t.dtype for t in ts])
+    ts = [t if t.dtype == dtype else t.astype(dtype) for t in ts]
+    return shape_ops.Concatenate.apply(*ts, axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new axis."""
+    ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack needs at least one tensor")
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in ts]}")
+    if not -ts[0].ndim - 1 <= axis <= ts[0].ndim:
+        raise ValueError(f"stack: axis {axis} is out of range for {ts[0].ndim}-d tensors")
+    return concatenate([t.unsqueeze(axis) for t in ts], axis=axis % (ts[0].ndim + 1))
+
+
+# -- functional forms of Tensor methods (torch.relu(x) style) ------------------------------------
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    return _t(x).maximum(y)
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    return _t(x).minimum(y)
+
+
+def exp(x: Any) -> Tensor:
+    return _t(x).exp()
+
+
+def log(x: Any) -> Tensor:
+    return _t(x).log()
+
+
+def sqrt(x: Any) -> Tensor:
+    return _t(x).sqrt()
+
+
+def relu(x: Any) -> Tensor:
+    return _t(x).relu()
+
+
+def sigmoid(x: Any) -> Tensor:
+    return _t(x).sigmoid()
+
+
+def tanh(x: Any) -> Tensor:
+    return _t(x).tanh()
+
+
+def leaky_relu(x: Any, alpha: float = 0.01) -> Tensor:
+    return _t(x).leaky_relu(alpha)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    return _t(x).softmax(axis)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    return _t(x).log_softmax(axis)
+
+
+def step(x: Any) -> Tensor:
+    return _t(x).step()
+
+
+def matmul(x: Any, y: Any) -> Tensor:
+    return _t(x) @ y
+

@@ -1,0 +1,139 @@
+"""``Function``: one differentiable operation, and the place where the graph is recorded.
+
+An op is a subclass with ``forward`` (NumPy arrays in, one array out) and ``backward``
+(upstream gradient in, one gradient per input out, written with Tensor operations) side by
+side.  ``Op.apply(*tensors)`` runs ``forward`` and, when a gradient will be needed, keeps the
+instance as the output's ``_ctx``: that instance *is* the graph node.  Its ``inputs`` are the
+parent tensors, in argument order, so every walk over the graph is deterministic.
+
+Because ``backward`` is written with Tensor operations, the engine can run it with recording
+on (``create_graph=True``) and get a gradient that is itself differentiable.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .config import Config
+
+# tensor.py imports the op modules only after the Tensor class exists, so this works.
+from .tensor import Tensor
+
+
+class Function:
+    """Base class for differentiable operations (built-in and your own).
+
+    Write ``forward(ctx, *arrays, **options) -> ndarray`` and
+    ``backward(ctx, grad_out) -> Tensor | tuple[Tensor | None, ...]``; ``ctx`` is the node
+    itself.  In ``backward`` the input tensors are ``ctx.inputs``, the output tensor is
+    ``ctx.output``, and anything extra that ``forward`` stored with ``ctx.save_for_backward``
+    is ``ctx.saved_tensors``.  Return ``None`` for inputs that need no gradient
+    (``ctx.needs_input_grad`` tells which do).  ``rules`` holds the local derivative of the
+    output with respect to each input, as text; the chain-rule trace and the graph pictures
+    print it.
+
+    Example -- a cube op with its rule next to its backward::
+
+        class Cube(tg.Function):
+            \"\"\"y = x**3;  dy/dx = 3 x**2\"\"\"
+            rules = ("∂(x³)/∂x = 3·x²",)
+
+            def forward(ctx, x):
+                return x ** 3
+
+            def backward(ctx, grad_out):
+                (x,) = ctx.inputs
+                return grad_out * 3 * x ** 2
+
+        y = Cube.apply(tg.Tensor([2.0], requires_grad=True))
+    """
+
+    rules: ClassVar[tuple[str, ...]] = ()
+
+    # Set on every instance by ``apply``; declared here for readers and type checkers.
+    inputs: tuple[Tensor, ...]
+    needs_input_grad: tuple[bool, ...]
+    options: dict[str, Any]
+    forward_site: str | None
+    scope: tuple[str, ...]
+    _saved: tuple[Any, ...] | None
+    _output_ref: weakref.ReferenceType[Tensor]
+    _released: bool
+
+    def forward(ctx, *args: Any, **options: Any) -> np.ndarray:
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *arrays)")
+
+    def backward(ctx, grad_out: Tensor) -> Any:
+        raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad_out)")
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
+        """Run ``forward`` on the inputs' arrays; record a graph node if a gradient is needed."""
+        ctx = cls()
+        needs = tuple(t.requires_grad for t in inputs)
+        record = Config.grad_enabled and any(needs)
+        ctx.needs_input_grad = needs
+        ctx._saved = None
+        data = cls.forward(ctx, *[t.data for t in inputs], **options)
+        if not isinstance(data, np.ndarray):
+            data = np.asarray(data)
+        if not record:
+            return Tensor._from_op(data, None)
+        ctx.inputs = inputs
+        ctx.options = options
+        ctx._released = False
+        ctx.forward_site = _user_code_site() if Config.anomaly else None
+        ctx.scope = Config.scope
+        out = Tensor._from_op(data, ctx)
+        # A weak reference: the output owns its node, not the other way round, so a graph
+        # has no reference cycles and is freed the moment its last tensor goes away.
+        ctx._output_ref = weakref.ref(out)
+        return out
+
+    # -- what backward may use ---------------------------------------------------------
+    @property
+    def output(self) -> Tensor:
+        """The tensor this node produced (alive whenever its backward runs)."""
+        out = self._output_ref()
+        if out is None:  # only reachable if a node is used after its output was dropped
+            raise RuntimeError(f"the output of {self.name} no longer exists")
+        return out
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep extra values (arrays or tensors) for ``backward``; released after backward."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        if self._saved is None:
+            raise RuntimeError(
+                f"{self.name}: nothing was saved for backward, or it was already released by a "
+                "previous backward; pass retain_graph=True to backward() to keep it"
+            )
+        return self._saved
+
+    @property
+    def name(self) -> str:
+        """The op's name as shown in errors and pictures (``Mul``, ``MatMul``...)."""
+        return type(self).__name__
+
+    def release(self) -> None:
+        """Drop what forward saved; a later backward through this node is an error."""
+        self._saved = None
+        self._released = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name} node>"
+
+
+def _user_code_site() -> str:
+    """The innermost stack frame outside tinygrad_edu, as ``file:line in function``."""
+    package_dir = __file__.rsplit("/", 1)[0]
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(package_dir):
+            return f"{frame.filename}:{frame.lineno} in {frame.name}: {frame.line}"
+    return "<unknown>"

@@ -1,0 +1,86 @@
+"""Activation primitives: ReLU, sigmoid, tanh, log-softmax and the perceptron's step.
+
+Each could be composed from exp/log/where, but they are kept as primitives on purpose:
+sigmoid and log-softmax need numerically stable forward formulas, tanh is one NumPy call,
+ReLU is on every MLP's hot path, and all of them read better in a chain-rule trace as one
+named step.  leaky_relu and softmax are compositions (see tensor.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class ReLU(Function):
+    """z = max(x, 0);  dz/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)"""
+
+    rules = ("∂relu(x)/∂x = [x>0]",)
+
+    def forward(ctx, x):
+        return np.maximum(x, 0)
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        return grad_out * Tensor._from_op((x.data > 0).astype(grad_out.dtype), None)
+
+
+class Sigmoid(Function):
+    """z = 1 / (1 + exp(-x));  dz/dx = z * (1 - z)"""
+
+    rules = ("∂σ(x)/∂x = σ(x)·(1-σ(x))",)
+
+    def forward(ctx, x):
+        # exp(-|x|) never overflows; the two branches are the same function rearranged.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def backward(ctx, grad_out):
+        z = ctx.output
+        return grad_out * z * (1.0 - z)
+
+
+class Tanh(Function):
+    """z = tanh(x);  dz/dx = 1 - z**2"""
+
+    rules = ("∂tanh(x)/∂x = 1-tanh²(x)",)
+
+    def forward(ctx, x):
+        return np.tanh(x)
+
+    def backward(ctx, grad_out):
+        z = ctx.output
+        return grad_out * (1.0 - z * z)
+
+
+class LogSoftmax(Function):
+    """z = x - log(sum(exp(x)));  dz/dx applied to g is g - softmax(x) * sum(g)
+
+    A primitive rather than log(softmax(x)): subtracting the max before exp keeps huge
+    logits finite, and the log never sees an underflowed 0.
+    """
+
+    rules = ("∂logsoftmax(x)ᵢ/∂xⱼ = [i=j] - softmax(x)ⱼ",)
+
+    def forward(ctx, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def backward(ctx, grad_out):
+        axis = ctx.options["axis"]
+        softmax = ctx.output.exp()
+        return grad_out - softmax * grad_out.sum(axis=axis, keepdims=True)
+
+
+class Step(Function):
+    """z = 1 if x >= 0 else 0 (Heaviside);  dz/dx = 0 everywhere it is defined"""
+
+    rules = ("∂step(x)/∂x = 0",)
+
+    def forward(ctx, x):
+        return (x >= 0).astype(x.dtype)
+
+    def backward(ctx, grad_out):
+        return grad_out * 0.0

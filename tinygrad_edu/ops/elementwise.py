@@ -1,0 +1,148 @@
+"""Elementwise primitives: add, mul, neg, pow, exp, log, maximum, where.
+
+Binary ops receive inputs of equal shape whenever a gradient is needed (``tensor._binary``
+inserts an explicit ``BroadcastTo`` first), so no backward here has to undo broadcasting.
+Every backward is written with Tensor operations, which makes it differentiable again.
+Subtraction, division, sqrt, abs, minimum and clip are compositions of these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def _constant(array: np.ndarray) -> Tensor:
+    """An array that enters backward as a constant (no gradient flows into it)."""
+    return Tensor._from_op(array, None)
+
+
+class Add(Function):
+    """z = x + y;  dz/dx = 1, dz/dy = 1"""
+
+    rules = ("∂(x+y)/∂x = 1", "∂(x+y)/∂y = 1")
+
+    def forward(ctx, x, y):
+        return x + y
+
+    def backward(ctx, grad_out):
+        return grad_out, grad_out
+
+
+class Mul(Function):
+    """z = x * y;  dz/dx = y, dz/dy = x"""
+
+    rules = ("∂(x·y)/∂x = y", "∂(x·y)/∂y = x")
+
+    def forward(ctx, x, y):
+        return x * y
+
+    def backward(ctx, grad_out):
+        x, y = ctx.inputs
+        need_x, need_y = ctx.needs_input_grad
+        return (grad_out * y if need_x else None, grad_out * x if need_y else None)
+
+
+class Neg(Function):
+    """z = -x;  dz/dx = -1"""
+
+    rules = ("∂(-x)/∂x = -1",)
+
+    def forward(ctx, x):
+        return -x
+
+    def backward(ctx, grad_out):
+        return -grad_out
+
+
+class PowConst(Function):
+    """z = x ** c for a constant c;  dz/dx = c * x ** (c - 1)"""
+
+    rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
+
+    def forward(ctx, x, exponent):
+        return np.power(x, np.asarray(exponent, dtype=x.dtype))
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        c = ctx.options["exponent"]
+        if c == 1.0:
+            return grad_out
+        return grad_out * (c * x ** (c - 1.0))
+
+
+class Pow(Function):
+    """z = x ** y (both tensors, x > 0);  dz/dx = y * x ** (y - 1), dz/dy = z * log(x)"""
+
+    rules = ("∂(xʸ)/∂x = y·xʸ⁻¹", "∂(xʸ)/∂y = xʸ·ln x")
+
+    def forward(ctx, x, y):
+        return np.power(x, y)
+
+    def backward(ctx, grad_out):
+        x, y = ctx.inputs
+        need_x, need_y = ctx.needs_input_grad
+        gx = grad_out * y * x ** (y - 1.0) if need_x else None
+        gy = grad_out * ctx.output * x.log() if need_y else None
+        return gx, gy
+
+
+class Exp(Function):
+    """z = exp(x);  dz/dx = exp(x) = z"""
+
+    rules = ("∂(eˣ)/∂x = eˣ",)
+
+    def forward(ctx, x):
+        return np.exp(x)
+
+    def backward(ctx, grad_out):
+        return grad_out * ctx.output
+
+
+class Log(Function):
+    """z = ln(x);  dz/dx = 1 / x"""
+
+    rules = ("∂(ln x)/∂x = 1/x",)
+
+    def forward(ctx, x):
+        return np.log(x)
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        return grad_out / x
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 where x == y, else 0"""
+
+    rules = ("∂max(x,y)/∂x = [x>y] + ½[x=y]", "∂max(x,y)/∂y = [y>x] + ½[x=y]")
+
+    def forward(ctx, x, y):
+        return np.maximum(x, y)
+
+    def backward(ctx, grad_out):
+        x, y = ctx.inputs
+        # Ties split the gradient so the two shares still add up to the upstream gradient.
+        share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
+        share_x = share_x.astype(grad_out.dtype)
+        need_x, need_y = ctx.needs_input_grad
+        return (grad_out * _constant(share_x) if need_x else None,
+                grad_out * _constant(1.0 - share_x) if need_y else None)
+
+
+class Where(Function):
+    """z = x where condition else y;  dz/dx = [condition], dz/dy = [not condition]"""
+
+    rules = ("∂where(c,x,y)/∂x = [c]", "∂where(c,x,y)/∂y = [not c]")
+
+    def forward(ctx, x, y, condition):
+        return np.where(condition, x, y)
+
+    def backward(ctx, grad_out):
+        cond = ctx.options["condition"]
+        zero = _constant(np.zeros((), dtype=grad_out.dtype))
+        need_x, need_y = ctx.needs_input_grad
+        return (Where.apply(grad_out, zero, condition=cond) if need_x else None,
+                Where.apply(zero, grad_out, condition=cond) if need_y else None)

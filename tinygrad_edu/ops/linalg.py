@@ -1,0 +1,54 @@
+"""Matrix multiplication, with NumPy's rules for 1-D operands and batch broadcasting.
+
+Backward promotes 1-D operands to matrices (a row vector on the left, a column on the
+right), applies dX = dZ @ Yᵀ and dY = Xᵀ @ dZ, sums away broadcast batch dimensions with
+``sum_to`` and reshapes back -- all in Tensor operations, so it differentiates again.
+"""
+
+from __future__ import annotations
+
+from ..function import Function
+from ..tensor import Tensor
+from .shape import broadcast_shape
+
+
+def matmul(x: Tensor, y: Tensor) -> Tensor:
+    """``x @ y`` with a shape check that names both shapes."""
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"matmul: both operands need at least 1 dimension, got shapes {x.shape} and "
+            f"{y.shape}; use * to multiply by a scalar"
+        )
+    inner_x = x.shape[-1]
+    inner_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if inner_x != inner_y:
+        raise ValueError(
+            f"matmul: shapes {x.shape} and {y.shape} are not aligned: the last dimension of the "
+            f"left operand ({inner_x}) must equal the "
+            f"{'only' if y.ndim == 1 else 'second-to-last'} dimension of the right ({inner_y})"
+        )
+    if x.ndim > 2 or y.ndim > 2:
+        broadcast_shape("matmul (batch dimensions)", x.shape[:-2], y.shape[:-2])
+    return MatMul.apply(x, y)
+
+
+class MatMul(Function):
+    """Z = X @ Y;  dZ/dX applied to G is G @ Yᵀ, dZ/dY applied to G is Xᵀ @ G"""
+
+    rules = ("∂(X@Y)/∂X: G ↦ G@Yᵀ", "∂(X@Y)/∂Y: G ↦ Xᵀ@G")
+
+    def forward(ctx, x, y):
+        return x @ y
+
+    def backward(ctx, grad_out):
+        x, y = ctx.inputs
+        need_x, need_y = ctx.needs_input_grad
+        if x.ndim == 1 and y.ndim == 1:  # dot product: the output is a scalar
+            return (grad_out * y if need_x else None, grad_out * x if need_y else None)
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+        g = grad_out.unsqueeze(-2) if x.ndim == 1 else grad_out
+        g = g.unsqueeze(-1) if y.ndim == 1 else g
+        gx = (g @ y2.swapaxes(-1, -2)).sum_to(x2.shape).reshape(x.shape) if need_x else None
+        gy = (x2.swapaxes(-1, -2) @ g).sum_to(y2.shape).reshape(y.shape) if need_y else None
+        return gx, gy

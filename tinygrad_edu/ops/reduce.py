@@ -1,0 +1,51 @@
+"""Reductions: sum and max.  mean, min, var and std are compositions (see tensor.py).
+
+``axis`` arrives normalised to a sorted tuple of non-negative axes.  Backward first puts the
+reduced axes back as size-1 dimensions (``keepdims`` shape) and then broadcasts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """z = sum of x over axis;  dz/dx = 1 for every summed element (gradient is broadcast back)"""
+
+    rules = ("∂Σx/∂xᵢ = 1",)
+
+    def forward(ctx, x, axis, keepdims):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        kept = _kept_shape(x.shape, ctx.options["axis"])
+        return grad_out.reshape(kept).broadcast_to(x.shape)
+
+
+class Max(Function):
+    """z = max of x over axis;  dz/dx = 1/k at the k positions holding the max, else 0"""
+
+    rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
+
+    def forward(ctx, x, axis, keepdims):
+        out = np.max(x, axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out if keepdims else np.squeeze(out, axis=axis)
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        (kept_max,) = ctx.saved_tensors
+        # Ties share the gradient equally, so the shares still sum to the upstream gradient.
+        winners = x.data == kept_max
+        share = winners / winners.sum(axis=ctx.options["axis"], keepdims=True)
+        kept = _kept_shape(x.shape, ctx.options["axis"])
+        spread = grad_out.reshape(kept).broadcast_to(x.shape)
+        return spread * Tensor._from_op(share.astype(grad_out.dtype), None)

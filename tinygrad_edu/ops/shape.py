@@ -1,0 +1,182 @@
+"""Shape primitives: reshape, transpose, broadcast_to, indexing, concatenate, cast.
+
+They move or copy numbers without changing them, so each backward moves the gradient back
+the same way: reshape back, transpose with the inverse permutation, sum over broadcast axes
+(``Tensor.sum_to``), scatter-add into the indexed positions.  The checks at the top give
+shape errors that name the op and the shapes, before NumPy could raise its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+# -- checks and normalisation (called from the Tensor methods) ------------------------------------
+def broadcast_shape(op: str, *shapes: tuple[int, ...], target: tuple | None = None) -> tuple:
+    """The common shape of ``shapes`` under NumPy broadcasting, or a clear ValueError."""
+    try:
+        shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        shape = None
+    if shape is None or (target is not None and shape != target):
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        raise ValueError(
+            f"{op}: shapes {listed} cannot be broadcast together; broadcasting matches trailing "
+            "dimensions, which must be equal or 1 -- reshape or unsqueeze one side first"
+        )
+    return shape
+
+
+def infer_shape(old: tuple[int, ...], shape: Any) -> tuple[int, ...]:
+    """Resolve ``reshape``'s arguments (ints or one tuple, at most one -1) against ``old``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = tuple(int(n) for n in shape)
+    size = int(np.prod(old))
+    if shape.count(-1) > 1 or any(n < -1 for n in shape):
+        raise ValueError(f"reshape: invalid shape {shape}; only one dimension may be -1")
+    known = int(np.prod([n for n in shape if n != -1]))
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError(f"reshape: cannot reshape {old} ({size} elements) to {shape}")
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    elif known != size:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {old} ({size} elements) into shape "
+            f"{shape} ({known} elements); the number of elements must stay the same"
+        )
+    return shape
+
+
+def check_permutation(ndim: int, axes: Any) -> tuple[int, ...]:
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        return tuple(reversed(range(ndim)))
+    perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
+    if sorted(perm) != list(range(ndim)):
+        raise ValueError(
+            f"transpose: axes {tuple(axes)} are not a permutation of the {ndim} axes of this "
+            "tensor; to swap two axes use swapaxes(a, b)"
+        )
+    return perm
+
+
+def normalize_index(shape: tuple[int, ...], index: Any) -> Any:
+    """Tensors and lists inside an index become arrays (so NumPy sees plain indices)."""
+    def one(i: Any) -> Any:
+        if isinstance(i, Tensor):
+            return i.data
+        if isinstance(i, list):
+            return np.asarray(i)
+        return i
+    return tuple(one(i) for i in index) if isinstance(index, tuple) else one(index)
+
+
+def _is_basic(index: Any) -> bool:
+    """Only ints, slices, None and Ellipsis: every element is picked at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in parts)
+
+
+# -- the ops --------------------------------------------------------------------------------------
+class Reshape(Function):
+    """z = x viewed with a new shape;  the gradient is reshaped back"""
+
+    rules = ("∂reshape(x)/∂x = reshape back",)
+
+    def forward(ctx, x, shape):
+        return x.reshape(shape)
+
+    def backward(ctx, grad_out):
+        return grad_out.reshape(ctx.inputs[0].shape)
+
+
+class Transpose(Function):
+    """z = x with axes permuted;  the gradient is permuted back (inverse permutation)"""
+
+    rules = ("∂transpose(x)/∂x = transpose back",)
+
+    def forward(ctx, x, axes):
+        return np.transpose(x, axes)
+
+    def backward(ctx, grad_out):
+        return grad_out.transpose(tuple(np.argsort(ctx.options["axes"])))
+
+
+class BroadcastTo(Function):
+    """z = x repeated along broadcast axes;  dz/dx sums the gradient over those axes"""
+
+    rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
+
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(ctx, grad_out):
+        return grad_out.sum_to(ctx.inputs[0].shape)
+
+
+class GetItem(Function):
+    """z = x[index];  the gradient is scattered back, adding where an index repeats"""
+
+    rules = ("∂x[i]/∂x = scatter-add into the indexed positions",)
+
+    def forward(ctx, x, index):
+        return np.asarray(x[index])
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        return ScatterAdd.apply(grad_out, index=ctx.options["index"], shape=x.shape)
+
+
+class ScatterAdd(Function):
+    """z = zeros(shape) with g added at index -- GetItem's adjoint;  dz/dg = g picked at index"""
+
+    rules = ("∂scatter(g)/∂g = pick the indexed positions",)
+
+    def forward(ctx, g, index, shape):
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g  # basic indexing never repeats an element: plain assignment
+        else:
+            np.add.at(out, index, g)  # repeated integer indices must add up, not overwrite
+        return out
+
+    def backward(ctx, grad_out):
+        return grad_out[ctx.options["index"]]
+
+
+class Concatenate(Function):
+    """z = [x1, x2, ...] joined along axis;  each input gets its own slice of the gradient"""
+
+    rules = ("∂concat(x…)/∂xₖ = the k-th slice",)
+
+    def forward(ctx, *xs, axis):
+        return np.concatenate(xs, axis=axis)
+
+    def backward(ctx, grad_out):
+        axis = ctx.options["axis"]
+        grads, start = [], 0
+        for x, need in zip(ctx.inputs, ctx.needs_input_grad):
+            stop = start + x.shape[axis]
+            window = (slice(None),) * axis + (slice(start, stop),)
+            grads.append(grad_out[window] if need else None)
+            start = stop
+        return tuple(grads)
+
+
+class Cast(Function):
+    """z = x converted to another dtype;  the gradient is converted back"""
+
+    rules = ("∂cast(x)/∂x = 1 (cast back)",)
+
+    def forward(ctx, x, dtype):
+        return x.astype(dtype, copy=False)
+
+    def backward(ctx, grad_out):
+        return grad_out.astype(ctx.inputs[0].dtype)

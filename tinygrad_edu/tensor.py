@@ -1,0 +1,615 @@
+"""``Tensor``: a NumPy array that remembers how it was computed.
+
+A tensor holds ``data`` (an ndarray), an optional ``grad`` and, when it was produced by a
+recorded operation, ``_ctx``: the ``Function`` node that made it, whose ``inputs`` are the
+parent tensors.  Every method below is one explicit line that calls an op's ``apply`` (or
+composes other methods), so "go to definition" always lands on the code that runs.  The
+chain rule itself lives in ``autograd.py``; the ops live in ``ops/``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .config import Config
+
+_DEFAULT_DTYPE = {"float": np.dtype(np.float32)}
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype that Python floats become (float32 unless changed; float64 for checks)."""
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"the default dtype must be float32 or float64, got {dt}")
+    _DEFAULT_DTYPE["float"] = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats and float lists become."""
+    return _DEFAULT_DTYPE["float"]
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Turn user data into an ndarray, with a clear error for anything non-numeric."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        if isinstance(data, (str, bytes)):
+            raise TypeError(
+                f"Tensor data must be numbers, got the string {data!r}; convert text to numbers "
+                "first (for example with a vocabulary and nn.Embedding)"
+            )
+        try:
+            arr = np.asarray(data)
+        except ValueError as err:  # NumPy refuses ragged nested lists
+            raise ValueError(
+                "Tensor data is a ragged nested list (rows of different lengths); every row "
+                f"must have the same length so the data forms a rectangular array ({err})"
+            ) from None
+        if arr.dtype.kind == "f" and dtype is None:
+            arr = arr.astype(_DEFAULT_DTYPE["float"])  # Python floats -> the default dtype
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor data must be numeric (bool, int or float), got an array of dtype {arr.dtype}"
+            + ("; object arrays usually come from ragged lists or mixed types"
+               if arr.dtype.kind == "O" else "")
+        )
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    ``Tensor(data, requires_grad=False, dtype=None, name=None)`` accepts Python numbers,
+    nested lists, NumPy arrays and tensors.  Floating arrays keep their dtype; Python floats
+    become the default dtype (float32); integer and bool data keep their dtype and cannot
+    require gradients.  A NumPy array is used without copying, like ``torch.from_numpy``.
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks",
+                 "__weakref__")
+    # Let NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping over elements.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
+        self.data: np.ndarray = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self._ctx: Any = None
+        self._requires_grad = False
+        self.name = name
+        self._retains_grad = False
+        self._hooks: list[Callable[[Tensor], Tensor | None]] = []
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray, ctx: Any) -> Tensor:
+        """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
+        t = cls.__new__(cls)
+        t.data, t.grad, t._ctx, t.name = data, None, ctx, None
+        t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, []
+        return t
+
+    # -- properties ----------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, but this one has dtype "
+                f"{self.data.dtype}; create it with floats or pass dtype=np.float32"
+            )
+        if not value and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad can only be switched off on a leaf tensor; use .detach() to get "
+                "a copy of a computed tensor that is cut from the graph"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, value: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self (PyTorch style)."""
+        self.requires_grad = value
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self._ctx is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def op(self) -> str | None:
+        """Name of the op that produced this tensor (``None`` for leaves)."""
+        return None if self._ctx is None else self._ctx.name
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor; use .item() to read its value")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __hash__(self) -> int:  # == builds a tensor, so hash by identity
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; use "
+                ".any() / .all() style reductions or compare .item() for single values"
+            )
+        return bool(self.data)
+
+    # -- conversion ------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this data, cut from the graph (no gradient flows through it)."""
+        return Tensor._from_op(self.data, None)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """Convert to another dtype (differentiable between float dtypes)."""
+        return shape_ops.Cast.apply(self, dtype=np.dtype(dtype))
+
+    def float(self) -> Tensor:
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        return self.astype(np.float64)
+
+    def _label(self) -> str:
+        return f"tensor {self.name!r}" if self.name else f"a tensor of shape {self.shape}"
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = [f"dtype={self.dtype}"]
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        if self._ctx is not None:
+            extras.append(f"op={self._ctx.name}")
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    # -- autograd ----------------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False,
+                 create_graph: bool = False) -> None:
+        """Add d(self)/d(leaf) to the ``.grad`` of every leaf that requires grad.
+
+        A one-element output is seeded with 1; any other needs ``grad`` of its shape.  The
+        graph is freed afterwards unless ``retain_graph=True``.  With ``create_graph=True``
+        the gradients are themselves recorded, so they can be differentiated again.
+        """
+        autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+        return self
+
+    def register_hook(self, fn: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require grad")
+        self._hooks.append(fn)
+        return _HookHandle(self._hooks, fn)
+
+    # -- arithmetic (broadcasting is made explicit in _binary) ----------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Add, _operand(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(elementwise.Mul, _operand(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return elementwise.Neg.apply(self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        """x - y = x + (-y); for a Python number, one Add of the negated constant."""
+        if _is_scalar(other):
+            return self + (-other)
+        return self + (-_operand(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _operand(other, self) + (-self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        """x / y = x * y**-1; for a Python number, one Mul by its reciprocal."""
+        if _is_scalar(other):
+            return self * (1.0 / other)
+        return self * _operand(other, self) ** -1
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _operand(other, self) * self ** -1
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        """x ** c for a number c, or x ** y for a tensor y (then x must be positive)."""
+        if _is_scalar(exponent):
+            return elementwise.PowConst.apply(self, exponent=float(exponent))
+        return _binary(elementwise.Pow, self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _binary(elementwise.Pow, _operand(base, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return linalg.matmul(self, _operand(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return linalg.matmul(_operand(other, self), self)
+
+    def matmul(self, other: Any) -> Tensor:
+        return self @ other
+
+    def dot(self, other: Any) -> Tensor:
+        return self @ other
+
+    # -- comparisons: boolean tensors, no gradient ---------------------------------------------
+    def __lt__(self, other: Any) -> Tensor:
+        return _compare(np.less, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _compare(np.greater_equal, self, other)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _compare(np.not_equal, self, other)
+
+    # -- elementwise functions ------------------------------------------------------------------
+    def exp(self) -> Tensor:
+        return elementwise.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return elementwise.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return self ** 0.5
+
+    def abs(self) -> Tensor:
+        """|x| = maximum(x, -x): at 0 the tie splits the gradient, giving the subgradient 0."""
+        return self.maximum(-self)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max; where both are equal each side gets half the gradient."""
+        return _binary(elementwise.Maximum, self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return -((-self).maximum(-_operand(other, self)))
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit values to [min, max]; the gradient is 1 inside (ends included), 0 outside."""
+        out = self
+        if max is not None:
+            out = where(self.data > np.asarray(max), _operand(max, self), out)
+        if min is not None:
+            out = where(self.data < np.asarray(min), _operand(min, self), out)
+        return out
+
+    # -- reductions -------------------------------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return reduce.Sum.apply(self, axis=_axes(self, axis, "sum"), keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        axes = _axes(self, axis, "mean")
+        count = int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axis=axes, keepdims=keepdims) * (1.0 / max(count, 1))
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        """Largest value; tied maxima share the gradient equally."""
+        if self.size == 0:
+            raise ValueError("max() of an empty tensor has no value")
+        return reduce.Max.apply(self, axis=_axes(self, axis, "max"), keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return -((-self).max(axis=axis, keepdims=keepdims))
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """Variance, mean((x - mean(x))**2); ``ddof=1`` for the unbiased estimate (PyTorch's default)."""
+        axes = _axes(self, axis, "var")
+        count = int(np.prod([self.shape[a] for a in axes]))
+        centered = self - self.mean(axis=axes, keepdims=True)
+        return (centered * centered).sum(axis=axes, keepdims=keepdims) * (1.0 / max(count - ddof, 1))
+
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """Index of the largest value (an integer tensor, not differentiable)."""
+        ax = None if axis is None else _axes(self, axis, "argmax")[0]
+        return Tensor._from_op(np.asarray(np.argmax(self.data, axis=ax, keepdims=keepdims)), None)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        ax = None if axis is None else _axes(self, axis, "argmin")[0]
+        return Tensor._from_op(np.asarray(np.argmin(self.data, axis=ax, keepdims=keepdims)), None)
+
+    # -- shape --------------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """A tensor with the same data in a new shape; one dimension may be -1."""
+        new = shape_ops.infer_shape(self.shape, shape)
+        return self if new == self.shape else shape_ops.Reshape.apply(self, shape=new)
+
+    def view(self, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute axes like NumPy: ``t.transpose()`` reverses them, ``t.transpose(1, 0, 2)``.
+
+        Unlike ``torch.transpose(a, b)``, two numbers are a full permutation, not a swap; use
+        ``swapaxes(a, b)`` for that.
+        """
+        perm = shape_ops.check_permutation(self.ndim, axes)
+        return shape_ops.Transpose.apply(self, axes=perm)
+
+    def permute(self, *axes: Any) -> Tensor:
+        return self.transpose(*axes)
+
+    def swapaxes(self, a: int, b: int) -> Tensor:
+        perm = list(range(self.ndim))
+        a, b = _axes(self, (a, b), "swapaxes", keep_order=True)
+        perm[a], perm[b] = perm[b], perm[a]
+        return shape_ops.Transpose.apply(self, axes=tuple(perm))
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed)."""
+        return self.transpose()
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions start_dim..end_dim into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _axes(self, (start_dim, end_dim), "flatten", keep_order=True)
+        merged = int(np.prod(self.shape[start:end + 1]))
+        return self.reshape(*self.shape[:start], merged, *self.shape[end + 1:])
+
+    def squeeze(self, axis: Any = None) -> Tensor:
+        """Drop dimensions of size 1 (all of them, or the given ones)."""
+        if axis is None:
+            return self.reshape(*[n for n in self.shape if n != 1])
+        axes = _axes(self, axis, "squeeze")
+        for a in axes:
+            if self.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} has size {self.shape[a]}, not 1 (shape {self.shape})")
+        return self.reshape(*[n for i, n in enumerate(self.shape) if i not in axes])
+
+    def unsqueeze(self, axis: int) -> Tensor:
+        """Insert a dimension of size 1 at ``axis``."""
+        if not -self.ndim - 1 <= axis <= self.ndim:
+            raise ValueError(f"unsqueeze: axis {axis} is out of range for a {self.ndim}-d tensor")
+        axis = axis % (self.ndim + 1)
+        return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
+
+    def expand_dims(self, axis: int) -> Tensor:
+        return self.unsqueeze(axis)
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        """Repeat along new or size-1 dimensions; its backward sums them back (``sum_to``)."""
+        target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        target = tuple(int(n) for n in target)
+        if target == self.shape:
+            return self
+        shape_ops.broadcast_shape("broadcast_to", self.shape, target, target=target)
+        return shape_ops.BroadcastTo.apply(self, shape=target)
+
+    def expand(self, *shape: Any) -> Tensor:
+        return self.broadcast_to(*shape)
+
+    def sum_to(self, shape: tuple[int, ...]) -> Tensor:
+        """Sum over the broadcast dimensions so the result has ``shape``: undoes broadcasting.
+
+        This is the single place where broadcasting is undone; ``BroadcastTo`` and ``MatMul``
+        both use it in their backward.
+        """
+        shape = tuple(shape)
+        if shape == self.shape:
+            return self
+        lead = self.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and self.shape[lead + i] != 1
+        )
+        return self.sum(axis=axes, keepdims=True).reshape(shape)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """NumPy indexing: ints, slices, None, ..., integer arrays and boolean masks.
+
+        Repeated integer indices accumulate their gradients.
+        """
+        idx = shape_ops.normalize_index(self.shape, index)
+        return shape_ops.GetItem.apply(self, index=idx)
+
+    # -- activations ---------------------------------------------------------------------------------
+    def relu(self) -> Tensor:
+        return activations.ReLU.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return activations.Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return activations.Tanh.apply(self)
+
+    def leaky_relu(self, alpha: builtins.float = 0.01) -> Tensor:
+        """x for x > 0, alpha*x otherwise (composed: where(x > 0, x, alpha*x))."""
+        return where(self.data > 0, self, self * alpha)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return activations.LogSoftmax.apply(self, axis=_axes(self, axis, "log_softmax")[0])
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(log_softmax(x)): stable for huge logits because log_softmax is."""
+        return self.log_softmax(axis).exp()
+
+    def step(self) -> Tensor:
+        """Heaviside step, 1 where x >= 0 else 0 (the perceptron's activation); gradient 0."""
+        return activations.Step.apply(self)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, fn: Callable) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+# -- helpers shared by the methods above ---------------------------------------------------------
+def _is_scalar(x: Any) -> bool:
+    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
+
+
+def _operand(x: Any, like: Tensor) -> Tensor:
+    """Turn the other operand of a binary op into a Tensor.
+
+    A Python or NumPy scalar takes the tensor's float dtype, so ``float32_tensor * 2.5`` stays
+    float32 (as in PyTorch); arrays and lists keep their own dtype.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if _is_scalar(x):
+        if like.dtype.kind == "f":
+            return Tensor._from_op(np.asarray(x, dtype=like.dtype), None)
+        if isinstance(x, (float, np.floating)):
+            return Tensor._from_op(np.asarray(x, dtype=_DEFAULT_DTYPE["float"]), None)
+    return Tensor(x)
+
+
+def _binary(op: Any, x: Tensor, other: Any) -> Tensor:
+    """Apply an elementwise binary op, making broadcasting an explicit graph node.
+
+    When shapes differ, an input that requires grad is first broadcast with ``broadcast_to``,
+    whose backward sums the gradient back to the input's shape -- so the op itself only ever
+    sees equal shapes for differentiable inputs, and graph pictures show the broadcast.
+    """
+    y = _operand(other, x)
+    if x.dtype != y.dtype:
+        x, y = _common_dtype(x, y)
+    if x.shape != y.shape:
+        shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
+        if Config.grad_enabled:
+            if x.requires_grad and x.shape != shape:
+                x = x.broadcast_to(shape)
+            if y.requires_grad and y.shape != shape:
+                y = y.broadcast_to(shape)
+    return op.apply(x, y)
+
+
+def _common_dtype(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """int/bool meets float: the integer side takes the float dtype (PyTorch's rule)."""
+    if x.dtype.kind == "f" and y.dtype.kind != "f":
+        return x, y.astype(x.dtype)
+    if y.dtype.kind == "f" and x.dtype.kind != "f":
+        return x.astype(y.dtype), y
+    return x, y
+
+
+def _compare(fn: Callable, x: Tensor, other: Any) -> Tensor:
+    y = _operand(other, x)
+    if x.shape != y.shape:
+        shape_ops.broadcast_shape(fn.__name__, x.shape, y.shape)
+    return Tensor._from_op(fn(x.data, y.data), None)
+
+
+def _axes(t: Tensor, axis: Any, op: str, keep_order: bool = False) -> tuple[int, ...]:
+    """Normalise ``axis`` (None, int or tuple) to a tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(t.ndim))
+    raw = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in raw:
+        if not isinstance(a, (int, np.integer)) or not -max(t.ndim, 1) <= a < max(t.ndim, 1):
+            raise ValueError(
+                f"{op}: axis {a} is out of range for a tensor of shape {t.shape} "
+                f"(valid: {-t.ndim} to {t.ndim - 1})"
+            )
+        out.append(int(a) % max(t.ndim, 1))
+    if not keep_order:
+        if len(set(out)) != len(out):
+            raise ValueError(f"{op}: repeated axis in {axis}")
+        out.sort()
+    return tuple(out)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Pick ``x`` where ``condition`` is true, else ``y`` (the condition gets no gradient)."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    a = x if isinstance(x, Tensor) else None
+    b = y if isinstance(y, Tensor) else None
+    like = a if a is not None else b if b is not None else Tensor(x)
+    a = _operand(x, like)
+    b = _operand(y, like)
+    if a.dtype != b.dtype:
+        a, b = _common_dtype(a, b)
+    shape = shape_ops.broadcast_shape("where", cond.shape, a.shape, b.shape)
+    if Config.grad_enabled:
+        if a.requires_grad and a.shape != shape:
+            a = a.broadcast_to(shape)
+        if b.requires_grad and b.shape != shape:
+            b = b.broadcast_to(shape)
+    return elementwise.Where.apply(a, b, condition=cond)
+
+
+# The op modules build Tensors, so they are imported once the class exists.
+from . import autograd  # noqa: E402
+from .ops import activations, elementwise, linalg, reduce  # noqa: E402
+from .ops import shape as shape_ops  # noqa: E402
