@@ -42,6 +42,9 @@ from .creation import (
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
+from .serialization import load, save
+from .explain import explain
+from . import nn, optim, data, viz  # noqa: E402  (subpackages, like torch.nn / torch.optim)
 from .tensor import Tensor, get_default_dtype, set_default_dtype, where
 
 float32 = np.float32
@@ -56,5 +59,5 @@ __all__ = [
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
     "concatenate", "cat", "stack", "where", "maximum", "minimum", "exp", "log", "sqrt", "relu",
     "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "step", "matmul",
-    "float32", "float64",
+    "float32", "float64", "save", "load", "explain", "nn", "optim", "data", "viz",
 ]

@@ -1,0 +1,1 @@
+"""Neural-network building blocks on the engine (work in progress)."""

@@ -1,0 +1,1 @@
+"""Graph pictures (work in progress)."""
