@@ -8,6 +8,7 @@ per primitive), autograd.py (the chain rule), function.py (graph recording).
 
 import numpy as np
 
+from . import data, nn, optim, viz  # noqa: E402  (subpackages, like torch.nn / torch.optim)
 from . import random as random
 from .autograd import grad
 from .config import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -39,12 +40,11 @@ from .creation import (
                        zeros,
                        zeros_like,
 )
+from .explain import explain
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
 from .serialization import load, save
-from .explain import explain
-from . import nn, optim, data, viz  # noqa: E402  (subpackages, like torch.nn / torch.optim)
 from .tensor import Tensor, get_default_dtype, set_default_dtype, where
 
 float32 = np.float32
