@@ -11,9 +11,9 @@ import tracemalloc
 
 import harness  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
+from harness import Table, median_time
 
 import tinygrad_edu as tg
-from harness import Table, median_time
 
 
 def _numpy_chain(n: int) -> None:

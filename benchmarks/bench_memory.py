@@ -11,9 +11,9 @@ import gc
 
 import harness  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
+from harness import Table
 
 import tinygrad_edu as tg
-from harness import Table
 from tinygrad_edu import nn, optim
 from tinygrad_edu.function import Function
 from tinygrad_edu.nn import functional as F

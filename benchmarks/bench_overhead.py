@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import harness  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
+from harness import Table, median_time, try_import_torch
 
 import tinygrad_edu as tg
-from harness import Table, median_time, try_import_torch
 
 
 def run(table: Table) -> dict[str, float]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import harness  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
+from harness import Table, median_time, try_import_torch
 
 import tinygrad_edu as tg
-from harness import Table, median_time, try_import_torch
 from tinygrad_edu import nn, optim
 
 EPOCHS, LR = 2000, 0.5
