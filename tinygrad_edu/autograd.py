@@ -71,11 +71,13 @@ def run_backward(
     """
     order = topological_order(roots)
     pending: dict[int, Tensor] = {}
+    # grad objects already handed to a leaf, or owned by the caller (the seeds): copy them
+    # before storing, so no two .grad arrays (nor a .grad and the user's seed) share memory.
+    stored: set[int] = {id(seed) for seed in seeds}
     for root, seed in zip(roots, seeds):
         _add_contribution(pending, root, seed, tracer)
     wanted = None if capture is None else {id(t) for t in capture}
     captured: dict[int, Tensor] = {}
-    stored: set[int] = set()  # grad objects already handed to a leaf (copy before sharing)
 
     with set_grad_enabled(create_graph):
         for tensor in reversed(order):
@@ -139,9 +141,10 @@ def _store_grad(tensor: Tensor, g: Tensor, stored: set[int], create_graph: bool)
     if tensor.grad is not None:
         tensor.grad = tensor.grad + g
         return
-    if not create_graph and (id(g) in stored or not g.data.flags.writeable):
-        # The same gradient object may reach two leaves (``a + b``), and broadcast views
-        # are read-only: give each leaf a private, writeable array.
+    if not create_graph and (id(g) in stored or not g.data.flags.owndata):
+        # The same gradient object may reach two leaves (``a + b``), a reshape/transpose view
+        # shares memory with another gradient and broadcast views are read-only: give each
+        # leaf a private, writeable array (an optimizer may update .grad in place).
         g = Tensor._from_op(np.array(g.data), None)
     stored.add(id(g))
     tensor.grad = g
@@ -210,8 +213,14 @@ def grad(
     for t in ins:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad(): every input must be a Tensor that requires grad, got {t!r}")
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
         grad_outputs = [grad_outputs] * len(outs)
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(
+            f"grad(): {len(outs)} outputs but {len(grad_outputs)} grad_outputs; give one "
+            "gradient (or None for a scalar output) per output"
+        )
     seeds = [_seed(o, g, "grad()") for o, g in zip(outs, grad_outputs)]
     keep = create_graph if retain_graph is None else retain_graph
     found = run_backward(outs, seeds, retain_graph=keep, create_graph=create_graph, capture=ins)

@@ -70,6 +70,8 @@ class PowConst(Function):
         c = ctx.options["exponent"]
         if c == 1.0:
             return grad_out
+        if c == 0.0:  # x**0 = 1 is constant; c * x**-1 would give 0 * inf = nan at x = 0
+            return grad_out * 0.0
         return grad_out * (c * x ** (c - 1.0))
 
 
