@@ -1,1 +1,38 @@
-"""Neural-network building blocks on the engine (work in progress)."""
+"""Neural-network building blocks on the engine, spelled like ``torch.nn``.
+
+``Module`` registers parameters and sub-modules assigned as attributes; layers, losses and
+models are modules whose ``forward`` composes Tensor operations (the engine supplies every
+gradient).  ``nn.functional`` (import it as ``F``) has the same pieces as functions and
+``nn.init`` the weight initialisers.
+
+    from tinygrad_edu import nn
+    model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 1), nn.Sigmoid())
+    loss = nn.MSELoss()(model(x), y)
+"""
+
+from . import functional, init
+from .layers import (
+    Dropout,
+    Embedding,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .models import MLP, Perceptron
+from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+
+__all__ = [
+    "functional", "init",
+    "Module", "Parameter", "ModuleList", "Sequential", "IncompatibleKeys",
+    "Linear", "Embedding", "Dropout", "Flatten", "Identity",
+    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax",
+    "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "Perceptron", "MLP",
+]

@@ -1,0 +1,275 @@
+"""Stateless building blocks: ``import tinygrad_edu.nn.functional as F``.
+
+Layers and losses as plain functions of tensors.  Every one is a composition of Tensor
+operations, so the engine differentiates it; nothing here writes a gradient.  The modules
+in ``layers.py`` and ``losses.py`` are thin wrappers that hold the settings.  Losses check
+their inputs first, so a wrong shape or label fails here with a message saying what to
+change, not deep inside NumPy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..random import generator
+from ..tensor import Tensor, get_default_dtype, where
+
+__all__ = [
+    "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "dropout",
+    "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "cross_entropy", "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def as_tensor(x: Any, like: Tensor | None = None) -> Tensor:
+    """Tensors pass through; arrays and lists become Tensors.
+
+    Float data takes ``like``'s float dtype (else the default dtype); integer data stays
+    integer, so class labels remain labels.
+    """
+    if isinstance(x, Tensor):
+        return x
+    array = np.asarray(x)
+    if array.dtype.kind == "f":
+        dtype = like.dtype if like is not None and like.dtype.kind == "f" else get_default_dtype()
+        return Tensor(array.astype(dtype, copy=False))
+    return Tensor(array)
+
+
+def _float_pair(input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Prediction and target as float tensors of one dtype (the prediction's)."""
+    input = as_tensor(input)
+    if input.dtype.kind != "f":
+        input = input.astype(get_default_dtype())
+    target = as_tensor(target, like=input)
+    if target.dtype != input.dtype:
+        target = target.astype(input.dtype)
+    return input, target
+
+
+# -- layers and activations ------------------------------------------------------------------------
+def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = x @ Wᵀ + b, with W of shape (out_features, in_features) as in PyTorch."""
+    x = as_tensor(x, like=weight)
+    if x.dtype.kind != "f":
+        x = x.astype(weight.dtype)  # integer features (0/1 inputs) meet float weights
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: the input has shape {x.shape} but the weight has shape {weight.shape}, "
+            f"so the layer expects {weight.shape[1]} features in the input's last dimension; "
+            f"reshape the input to (batch, {weight.shape[1]}) or change in_features"
+        )
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return as_tensor(x).relu()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)), in (0, 1)."""
+    return as_tensor(x).sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x), in (-1, 1)."""
+    return as_tensor(x).tanh()
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, negative_slope·x otherwise."""
+    return as_tensor(x).leaky_relu(negative_slope)
+
+
+def softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (``dim`` is PyTorch's name for it)."""
+    return as_tensor(x).softmax(axis if dim is None else dim)
+
+
+def log_softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
+    """xᵢ - log Σⱼ exp(xⱼ) along ``axis``, computed stably."""
+    return as_tensor(x).log_softmax(axis if dim is None else dim)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True,
+            rng: np.random.Generator | None = None) -> Tensor:
+    """Inverted dropout: y = x · m / (1 - p) with m ~ Bernoulli(1 - p) in training, y = x otherwise.
+
+    Dividing by the keep probability during training keeps E[y] = x, so nothing has to be
+    rescaled at evaluation time.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    x = as_tensor(x)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0  # every unit dropped (and 1/(1-p) would divide by zero)
+    keep = generator(rng).random(x.shape) >= p
+    return x * Tensor((keep / (1.0 - p)).astype(x.dtype))
+
+
+# -- losses -----------------------------------------------------------------------------------------
+def _reduce(loss: Tensor, reduction: str, who: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{who}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _same_shape(input: Tensor, target: Tensor, who: str) -> None:
+    # Broadcasting (N, 1) against (N,) silently builds an (N, N) loss: refuse it.
+    if input.shape != target.shape:
+        raise ValueError(
+            f"{who}: input shape {input.shape} and target shape {target.shape} differ; they "
+            f"must match element for element -- reshape the target, e.g. "
+            f"target.reshape{input.shape}"
+        )
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error:  ℓᵢ = (xᵢ - yᵢ)²,  reduced by mean (default), sum or none."""
+    input, target = _float_pair(input, target)
+    _same_shape(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error:  ℓᵢ = |xᵢ - yᵢ|  (subgradient 0 where xᵢ = yᵢ)."""
+    input, target = _float_pair(input, target)
+    _same_shape(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+def _check_probabilities(t: Tensor, what: str, who: str, hint: str) -> None:
+    if t.size and (np.nanmin(t.data) < 0 or np.nanmax(t.data) > 1 or np.isnan(t.data).any()):
+        raise ValueError(
+            f"{who}: the {what} must lie in [0, 1], but it ranges from {np.min(t.data):.4g} to "
+            f"{np.max(t.data):.4g}{hint}"
+        )
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """log(p), but never below -100 (PyTorch's convention), with finite gradients.
+
+    log(0) = -inf would turn the loss and 0·inf in backward into nan.  Values below the
+    smallest normal float are replaced by -100 (gradient 0); above it 1/p cannot overflow.
+    """
+    tiny = np.finfo(p.dtype).tiny
+    safe = p.clip(min=tiny)  # the log never sees 0 or a subnormal, even in the unused branch
+    return where(p.data < tiny, -100.0, safe.log()).maximum(-100.0)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE on probabilities:  ℓᵢ = -[yᵢ·log pᵢ + (1 - yᵢ)·log(1 - pᵢ)],  each log clamped at -100.
+
+    ``input`` holds probabilities (e.g. after a sigmoid).  With logits, prefer
+    ``binary_cross_entropy_with_logits``: it is exact where this one has to clamp.
+    """
+    input, target = _float_pair(input, target)
+    who = "binary_cross_entropy"
+    _same_shape(input, target, who)
+    _check_probabilities(input, "input (probabilities)", who,
+                         "; if these are logits, use binary_cross_entropy_with_logits")
+    _check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
+    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    return _reduce(loss, reduction, who)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """BCE on logits x:  ℓᵢ = -[yᵢ·log σ(xᵢ) + (1 - yᵢ)·log(1 - σ(xᵢ))].
+
+    Computed in the stable rearrangement  max(x, 0) - x·y + log(1 + exp(-|x|)):  the exp
+    never sees a positive argument, so it cannot overflow, and no log of 0 is taken.  At
+    x = 0 the max and |x| split their gradient evenly, which gives exactly σ(0) - y.
+    """
+    input, target = _float_pair(input, target)
+    who = "binary_cross_entropy_with_logits"
+    _same_shape(input, target, who)
+    _check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
+    loss = input.maximum(0.0) - input * target + (1.0 + (-input.abs()).exp()).log()
+    return _reduce(loss, reduction, who)
+
+
+def _check_class_scores(input: Tensor, who: str) -> None:
+    if input.ndim not in (1, 2):
+        raise ValueError(
+            f"{who}: expected scores of shape (batch, classes) or (classes,), got {input.shape}; "
+            "flatten extra dimensions into the batch first"
+        )
+
+
+def _check_labels(input: Tensor, target: Tensor, who: str) -> None:
+    """Integer class labels: one per sample, each in [0, classes)."""
+    batch = input.shape[:-1]
+    classes = input.shape[-1]
+    if target.dtype.kind == "f":
+        raise TypeError(
+            f"{who}: class-index targets must be integers, got {target.dtype} labels of shape "
+            f"{target.shape}; convert them with target.astype(np.int64), or pass one-hot / "
+            f"probability targets of shape {input.shape}"
+        )
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{who}: targets must be integer class labels, got dtype {target.dtype}")
+    if target.shape != batch:
+        raise ValueError(
+            f"{who}: input of shape {input.shape} needs one label per sample, i.e. a target of "
+            f"shape {batch}, but the target has shape {target.shape}"
+            + ("; the batch sizes differ" if target.ndim == 1 and len(batch) == 1 else "")
+        )
+    if target.size and (target.data.min() < 0 or target.data.max() >= classes):
+        bad = target.data[(target.data < 0) | (target.data >= classes)]
+        raise ValueError(
+            f"{who}: label {int(bad.flat[0])} is out of range for {classes} classes (valid labels "
+            f"are 0 .. {classes - 1}); check the labels or the number of output units"
+        )
+
+
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood:  ℓᵢ = -log_probs[i, yᵢ],  for ``input`` = log-probabilities.
+
+    ``nll_loss(log_softmax(logits), labels)`` equals ``cross_entropy(logits, labels)``.
+    """
+    input = as_tensor(input)
+    target = as_tensor(target)
+    _check_class_scores(input, "nll_loss")
+    _check_labels(input, target, "nll_loss")
+    if input.ndim == 1:
+        picked = input[target.data]
+    else:
+        picked = input[np.arange(input.shape[0]), target.data]  # one entry per row
+    return _reduce(-picked, reduction, "nll_loss")
+
+
+def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy on logits x (shape (batch, classes)).
+
+    Integer labels y:                ℓᵢ = -log softmax(xᵢ)[yᵢ] = logsumexp(xᵢ) - xᵢ[yᵢ]
+    Probability / one-hot targets q: ℓᵢ = -Σ_c qᵢc · log softmax(xᵢ)_c
+    log-softmax is computed stably, so huge logits give finite losses and gradients.
+    """
+    input = as_tensor(input)
+    target = as_tensor(target, like=input)
+    _check_class_scores(input, "cross_entropy")
+    log_probs = input.log_softmax(axis=-1)
+    if target.dtype.kind == "f" and target.shape == input.shape:
+        target = target.astype(input.dtype) if target.dtype != input.dtype else target
+        loss = -(target * log_probs).sum(axis=-1)
+        return _reduce(loss, reduction, "cross_entropy")
+    if target.dtype.kind == "f" and target.ndim == input.ndim:
+        raise ValueError(
+            f"cross_entropy: probability targets must have the input's shape {input.shape}, "
+            f"got {target.shape}"
+        )
+    _check_labels(input, target, "cross_entropy")
+    return nll_loss(log_probs, target, reduction=reduction)
