@@ -1,7 +1,342 @@
-"""The chain-rule trace (work in progress)."""
+"""The chain-rule trace: ``tg.explain(loss)`` shows backward one op at a time.
 
-from typing import Any
+It does not re-derive anything: it runs the engine's own ``run_backward`` with a tracer
+attached, so the steps come in exactly the order backward runs, and every number is one the
+engine computed.  The rule text of each step is the op's ``rules`` tuple, written next to its
+backward in ``ops/``.  The graph pictures and the backprop page are drawn from this trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+import numpy as np
+
+from . import autograd
+from .config import no_grad
+from .tensor import Tensor
+from .viz.labels import (
+    SMALL,
+    argument_names,
+    describe,
+    format_array,
+    format_number,
+    format_options,
+    format_shape,
+    graph_tensors,
+    tensor_labels,
+)
 
 
-def explain(loss: Any) -> Any:
-    raise NotImplementedError("tg.explain is being written")
+@dataclass(frozen=True)
+class Contribution:
+    """What one op sends back to one input: ``value = upstream × local`` (the chain rule).
+
+    ``local`` holds the local derivative as numbers when it can be shown elementwise (the
+    op's Jacobian for this input is diagonal and small, as for ``Mul`` or ``Sigmoid``);
+    otherwise it is ``None`` and ``rule`` says what the op does with the upstream gradient
+    (``G ↦ G@Yᵀ`` for a matmul).  ``value`` is ``None`` for an input that takes no gradient.
+    """
+
+    index: int
+    input: Tensor
+    label: str
+    argument: str
+    rule: str
+    value: np.ndarray | None
+    local: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Sum:
+    """Two gradients meeting at one tensor are added: ``previous + contribution = total``."""
+
+    tensor: Tensor
+    label: str
+    previous: np.ndarray
+    contribution: np.ndarray
+    total: np.ndarray
+
+
+@dataclass(frozen=True)
+class Step:
+    """One op of the backward pass: the gradient of its output goes to its inputs.
+
+    ``upstream`` is ∂root/∂output, the sum of ``upstream_parts`` -- ``(step number, value)``
+    pairs, step 0 being the seed.  ``sums`` are the additions this step's contributions
+    caused at tensors that had already received a gradient.
+    """
+
+    number: int
+    total_steps: int
+    op: str
+    node: Any
+    output: Tensor
+    output_label: str
+    root_label: str
+    upstream: np.ndarray
+    upstream_parts: tuple[tuple[int, np.ndarray], ...]
+    contributions: tuple[Contribution, ...]
+    sums: tuple[Sum, ...]
+    scope: tuple[str, ...]
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        return tuple(c.input for c in self.contributions)
+
+    @property
+    def formula(self) -> str:
+        """The forward computation this step differentiates, e.g. ``L = Mul(d, d)``."""
+        args = ", ".join(c.label for c in self.contributions)
+        options = format_options(self.node.options)
+        return f"{self.output_label} = {self.op}({args}{'; ' + options if options else ''})"
+
+    def d(self, label: str) -> str:
+        """``∂L/∂x`` for the root of this trace."""
+        return f"∂{self.root_label}/∂{label}"
+
+    def __str__(self) -> str:
+        scope = f"   [inside {' / '.join(self.scope)}]" if self.scope else ""
+        lines = [f"Step {self.number} of {self.total_steps} · {self.op}:  {self.formula}{scope}"]
+        upstream = _block(f"upstream {self.d(self.output_label)}", self.upstream, 2)
+        if len(self.upstream_parts) > 1:
+            sources = ", ".join("the seed" if n == 0 else str(n) for n, _ in self.upstream_parts)
+            upstream += f"\n    (the sum of {len(self.upstream_parts)} contributions, from steps {sources})"
+        lines.append(upstream)
+        for c in self.contributions:
+            lines.append(f"  → {c.label} (as {c.argument}):  {c.rule}")
+            if c.value is None:
+                lines.append("      no gradient: this input does not require grad")
+            elif c.local is not None and c.value.size == 1 and self.upstream.size == 1:
+                lines.append(f"      upstream × local = {format_number(self.upstream.item())} × "
+                             f"{format_number(c.local.item())} = {format_number(c.value.item())}")
+            elif c.local is not None:
+                lines.append(_block("local", c.local, 6))
+                lines.append(_block("contribution = upstream ⊙ local", c.value, 6))
+            else:
+                lines.append(_block("contribution", c.value, 6))
+        for s in self.sums:
+            if s.total.size == 1:
+                lines.append(f"  {s.label} already had a gradient, so the two add up: "
+                             f"{_inline(s.previous)} + {_inline(s.contribution)} = {_inline(s.total)}")
+            else:
+                lines.append(f"  {s.label} already had a gradient, so the two add up:")
+                lines.append(_block("earlier", s.previous, 6))
+                lines.append(_block("+ this step", s.contribution, 6))
+                lines.append(_block("= total so far", s.total, 6))
+        return "\n".join(lines)
+
+
+class Trace(Sequence[Step]):
+    """The backward pass of one tensor as a list of ``Step`` s, in the engine's order.
+
+    ``print(trace)`` gives the whole derivation; ``trace[i]`` is one step; ``trace.grad(t)``
+    is the gradient the engine computed for any tensor ``t`` of the graph (leaves included).
+    """
+
+    def __init__(self, root: Tensor, seed: np.ndarray, steps: list[Step],
+                 labels: dict[int, str], grads: dict[int, Tensor], tensors: list[Tensor]) -> None:
+        self.root = root
+        self.seed = seed
+        self.steps = steps
+        self.tensors = tensors  # every tensor of the graph, constants included, parents first
+        self._labels = labels
+        self._grads = grads
+
+    @overload
+    def __getitem__(self, i: int) -> Step: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Step]: ...
+    def __getitem__(self, i: Any) -> Any:
+        return self.steps[i]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def label(self, tensor: Tensor) -> str:
+        """The name this trace uses for ``tensor`` (its ``name``, or ``mul1``, ``leaf2``...)."""
+        return self._labels[id(tensor)]
+
+    def grad(self, tensor: Tensor) -> np.ndarray | None:
+        """∂root/∂tensor as the engine computed it, or ``None`` if no gradient reaches it."""
+        g = self._grads.get(id(tensor))
+        return None if g is None else g.data
+
+    @property
+    def leaves(self) -> list[Tensor]:
+        """The leaf tensors that receive a gradient, in graph order."""
+        return [t for t in self.tensors if t._ctx is None and t.requires_grad]
+
+    def __str__(self) -> str:
+        name = self._labels[id(self.root)]
+        value = format_array(self.root.data).replace("\n", " ")
+        head = [
+            f"Chain rule for {name} = {value} ({format_shape(self.root.shape)}, {self.root.dtype}): "
+            f"{len(self.steps)} backward steps, in the order the engine runs them.",
+            f"seed: ∂{name}/∂{name} = {_inline(self.seed)}",
+        ]
+        body = [str(step) for step in self.steps]
+        tail = ["Gradients of the leaves (each is the sum of its contributions):"]
+        for leaf in self.leaves:
+            g = self.grad(leaf)
+            text = "no gradient reaches it" if g is None else describe(g) if g.size <= SMALL \
+                else format_array(g)
+            tail.append(f"  ∂{name}/∂{self._labels[id(leaf)]} = {text}")
+        return "\n\n".join(["\n".join(head), *body, "\n".join(tail)])
+
+    def __repr__(self) -> str:
+        return f"<Trace of {self._labels[id(self.root)]}: {len(self.steps)} steps>"
+
+
+def explain(tensor: Tensor, grad: Any = None) -> Trace:
+    """The backward pass of ``tensor`` as a ``Trace`` of steps, without touching any ``.grad``.
+
+    Each step is one op, in the order ``backward()`` runs them: the op, its inputs and
+    output, the upstream gradient ∂L/∂output, each input's local rule and contribution
+    (upstream × local), and the sums where contributions to one tensor meet.
+    ``print(tg.explain(loss))`` prints the derivation; numbers for tensors of at most 16
+    elements, shapes and summary statistics for bigger ones.
+
+    Call it **before** ``loss.backward()``, or after ``loss.backward(retain_graph=True)``:
+    a plain ``backward()`` frees the graph, and then ``explain`` raises a ``RuntimeError``
+    saying so (forward values survive, but what backward needs does not).  ``explain``
+    runs the real backward with ``capture=`` so ``.grad`` stays as it was; hooks registered
+    on tensors do run (they are part of what backward computes).  ``grad`` seeds a
+    non-scalar ``tensor``, as in ``backward(grad)``.
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"explain() takes a Tensor, got {type(tensor).__name__}")
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            f"explain(): {tensor._label()} does not require grad, so it has no backward pass; "
+            "build it from tensors created with requires_grad=True (outside no_grad)"
+        )
+    tensors = graph_tensors(tensor)
+    released = [t._ctx.name for t in tensors if t._ctx is not None and t._ctx._released]
+    if released:
+        raise RuntimeError(
+            f"explain(): the graph was already freed by backward() (first freed op: {released[0]}). "
+            "Call tg.explain(loss) before loss.backward(), or use loss.backward(retain_graph=True)."
+        )
+    seed = _seed(tensor, grad)
+    labels = tensor_labels(tensors, tensor)
+    recorder = _Recorder(labels, tensor, seed)
+    needing = [t for t in tensors if t.requires_grad]
+    grads = autograd.run_backward([tensor], [seed], retain_graph=True, create_graph=False,
+                                  capture=needing, tracer=recorder)
+    steps = recorder.steps()
+    return Trace(tensor, seed.data, steps, labels, grads, tensors)
+
+
+class _Recorder:
+    """The tracer: notes each step and each sum as ``run_backward`` reports them."""
+
+    def __init__(self, labels: dict[int, str], root: Tensor, seed: Tensor) -> None:
+        self.labels = labels
+        self.root_label = labels[id(root)]
+        self.raw: list[dict[str, Any]] = []
+        self.arrivals: dict[int, list[tuple[int, np.ndarray]]] = {id(root): [(0, seed.data)]}
+
+    def on_step(self, node: Any, output: Tensor, grad_out: Tensor, grads: tuple) -> None:
+        number = len(self.raw) + 1
+        names = argument_names(len(node.inputs))
+        rules = tuple(node.rules) + ("",) * (len(node.inputs) - len(node.rules))
+        locals_ = _local_derivatives(node, grads)
+        contributions = []
+        for i, (inp, g) in enumerate(zip(node.inputs, grads)):
+            rule = rules[i] or f"(no rule text: {node.name}.rules is missing entry {i})"
+            value = None if g is None else g.data
+            contributions.append(Contribution(i, inp, self.labels[id(inp)], names[i], rule, value,
+                                              locals_[i]))
+            if g is not None:
+                self.arrivals.setdefault(id(inp), []).append((number, g.data))
+        self.raw.append(dict(
+            number=number, op=node.name, node=node, output=output,
+            output_label=self.labels[id(output)], root_label=self.root_label,
+            upstream=grad_out.data, upstream_parts=tuple(self.arrivals.get(id(output), ())),
+            contributions=tuple(contributions), sums=[], scope=tuple(getattr(node, "scope", ())),
+        ))
+
+    def on_accumulate(self, tensor: Tensor, previous: Tensor, contribution: Tensor,
+                      total: Tensor) -> None:
+        if self.raw:  # sums at the seed only happen with several roots
+            self.raw[-1]["sums"].append(Sum(tensor, self.labels[id(tensor)], previous.data,
+                                            contribution.data, total.data))
+
+    def steps(self) -> list[Step]:
+        total = len(self.raw)
+        return [Step(total_steps=total, **{**r, "sums": tuple(r["sums"])}) for r in self.raw]
+
+
+def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
+    """The local derivative of the output with respect to each input, as numbers, if elementwise.
+
+    For small tensors, the op's Jacobian is read row by row by calling its own ``backward``
+    with one-hot upstream gradients (recording off; nothing is changed).  When the Jacobian
+    is diagonal -- output element k depends only on input element k -- its diagonal *is*
+    the local derivative and ``contribution = upstream ⊙ local`` holds elementwise.
+    Otherwise (matmul, sums, broadcasts) there is no such number and we return ``None``.
+    """
+    out = node.output
+    result: list[np.ndarray | None] = [None] * len(node.inputs)
+    wanted = [i for i, (x, g) in enumerate(zip(node.inputs, grads))
+              if g is not None and x.size <= SMALL and out.size <= SMALL
+              and (x.shape == out.shape or x.size == out.size == 1)]
+    if not wanted:
+        return result
+    rows: dict[int, list[np.ndarray]] = {i: [] for i in wanted}
+    try:
+        with no_grad():
+            for k in range(out.size):
+                one_hot = np.zeros(out.size, dtype=out.dtype)
+                one_hot[k] = 1
+                g = node.backward(Tensor._from_op(one_hot.reshape(out.shape), None))
+                g = g if isinstance(g, tuple) else (g,)
+                for i in wanted:
+                    gi = g[i]
+                    if gi is None:
+                        raise ValueError("no gradient")
+                    data = gi.data if isinstance(gi, Tensor) else gi
+                    rows[i].append(np.asarray(data, dtype=np.float64).reshape(-1))
+    except Exception:  # a custom op's backward may not accept this probe; then show no number
+        return result
+    for i in wanted:
+        jacobian = np.stack(rows[i])
+        diagonal = np.diag(jacobian)
+        if np.array_equal(jacobian, np.diag(diagonal)):
+            result[i] = diagonal.reshape(node.inputs[i].shape).astype(node.inputs[i].dtype)
+    return result
+
+
+def _seed(tensor: Tensor, grad: Any) -> Tensor:
+    if grad is None:
+        if tensor.size != 1:
+            raise RuntimeError(
+                f"explain() needs grad= for a non-scalar tensor of shape {tensor.shape} (as "
+                "backward() does): explain its .sum() or .mean(), or pass grad= of that shape"
+            )
+        return Tensor._from_op(np.ones(tensor.shape, dtype=tensor.dtype), None)
+    g = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=tensor.dtype)
+    if g.shape != tensor.shape:
+        raise ValueError(f"explain(): grad has shape {g.shape} but the tensor has shape {tensor.shape}")
+    return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
+
+
+def _inline(array: np.ndarray) -> str:
+    """A value on one line: the numbers when small, otherwise the shape."""
+    return describe(array)
+
+
+def _block(title: str, array: np.ndarray, indent: int) -> str:
+    """``title = value``; a multi-line value continues on indented lines below."""
+    pad = " " * indent
+    text = format_array(array)
+    if "\n" not in text:
+        return f"{pad}{title} = {text}"
+    body = "\n".join(pad + "  " + line for line in text.split("\n"))
+    return f"{pad}{title} =\n{body}"
