@@ -8,7 +8,7 @@ per primitive), autograd.py (the chain rule), function.py (graph recording).
 
 import numpy as np
 
-from . import data, nn, optim, viz  # noqa: E402  (subpackages, like torch.nn / torch.optim)
+from . import data, keras, nn, optim, viz  # subpackages, like torch.nn / torch.optim
 from . import random as random
 from .autograd import grad
 from .config import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -59,5 +59,5 @@ __all__ = [
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
     "concatenate", "cat", "stack", "where", "maximum", "minimum", "exp", "log", "sqrt", "relu",
     "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "step", "matmul",
-    "float32", "float64", "save", "load", "explain", "nn", "optim", "data", "viz",
+    "float32", "float64", "save", "load", "explain", "nn", "optim", "data", "viz", "keras",
 ]

@@ -1,0 +1,208 @@
+"""Keras-style layers: ``Dense``, ``Activation``, ``Dropout``, ``Flatten`` and ``Input``.
+
+They are ``nn.Module`` subclasses over the same Tensor operations as the PyTorch-style API;
+only the vocabulary differs.  A ``Dense`` layer holds ``kernel`` (in, out) and ``bias`` and
+computes ``activation(x @ kernel + bias)``.  Without ``input_shape`` it is built at its first
+call, when the input size is known -- exactly as in Keras.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import nn
+from ..tensor import Tensor, get_default_dtype
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "linear": lambda x: x,
+    "relu": lambda x: x.relu(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "tanh": lambda x: x.tanh(),
+    "softmax": lambda x: x.softmax(axis=-1),
+    "leaky_relu": lambda x: x.leaky_relu(0.2),  # Keras' default negative slope is 0.2
+}
+
+
+def _activation(name: str | Callable | None) -> tuple[str, Callable[[Tensor], Tensor]]:
+    if name is None:
+        return "linear", ACTIVATIONS["linear"]
+    if callable(name):
+        return getattr(name, "__name__", "custom"), name
+    if name not in ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)} or pass a callable"
+        )
+    return name, ACTIVATIONS[name]
+
+
+# Keras initializer names -> nn.init functions (fan_in/fan_out follow the kernel's (in, out)).
+def _initialize(name: str | Callable, tensor: Tensor, fan_in: int, fan_out: int) -> None:
+    if callable(name):
+        name(tensor)
+        return
+    init = nn.init
+    table: dict[str, Callable[[], Any]] = {
+        "zeros": lambda: init.zeros_(tensor),
+        "ones": lambda: init.ones_(tensor),
+        "glorot_uniform": lambda: _scaled_uniform(tensor, np.sqrt(6 / (fan_in + fan_out))),
+        "glorot_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(2 / (fan_in + fan_out))),
+        "he_uniform": lambda: _scaled_uniform(tensor, np.sqrt(6 / fan_in)),
+        "he_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(2 / fan_in)),
+        "lecun_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(1 / fan_in)),
+        "random_normal": lambda: init.normal_(tensor, 0.0, 0.05),  # Keras' RandomNormal default
+        "random_uniform": lambda: init.uniform_(tensor, -0.05, 0.05),
+    }
+    if name not in table:
+        raise ValueError(f"unknown initializer {name!r}; choose one of {sorted(table)} or pass a callable")
+    table[name]()
+
+
+def _scaled_uniform(tensor: Tensor, limit: float) -> Tensor:
+    return nn.init.uniform_(tensor, -limit, limit)
+
+
+class Dense(nn.Module):
+    """y = activation(x @ kernel + bias), kernel of shape (input_dim, units).
+
+    ``kernel_initializer`` defaults to Glorot uniform, U(-√(6/(in+out)), √(6/(in+out))),
+    and ``bias_initializer`` to zeros, as in Keras.
+    """
+
+    def __init__(self, units: int, activation: str | Callable | None = None, use_bias: bool = True,
+                 input_shape: tuple[int, ...] | None = None,
+                 kernel_initializer: str | Callable = "glorot_uniform",
+                 bias_initializer: str | Callable = "zeros", name: str | None = None,
+                 input_dim: int | None = None) -> None:
+        super().__init__()
+        if not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+        self.units = int(units)
+        self.activation_name, self.activation = _activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.layer_name = name
+        self.kernel: Tensor | None = None
+        self.bias: Tensor | None = None
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        if self.input_shape is not None:
+            self.build(self.input_shape[-1])
+
+    @property
+    def built(self) -> bool:
+        return self.kernel is not None
+
+    def build(self, input_dim: int) -> None:
+        """Create the weights once the input size is known."""
+        dtype = get_default_dtype()
+        kernel = Tensor(np.zeros((input_dim, self.units), dtype=dtype), requires_grad=True)
+        _initialize(self.kernel_initializer, kernel, input_dim, self.units)
+        self.kernel = kernel
+        if self.use_bias:
+            bias = Tensor(np.zeros(self.units, dtype=dtype), requires_grad=True)
+            _initialize(self.bias_initializer, bias, input_dim, self.units)
+            self.bias = bias
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self.kernel is None:
+            self.build(x.shape[-1])
+        assert self.kernel is not None
+        if x.shape[-1] != self.kernel.shape[0]:
+            raise ValueError(
+                f"Dense({self.units}) expects inputs with {self.kernel.shape[0]} features, got shape "
+                f"{x.shape}; check input_shape or the previous layer's units"
+            )
+        z = x @ self.kernel
+        if self.bias is not None:
+            z = z + self.bias
+        return self.activation(z)
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return (*input_shape[:-1], self.units)
+
+    def extra_repr(self) -> str:
+        return f"units={self.units}, activation={self.activation_name!r}"
+
+    def short_repr(self) -> str:
+        inputs = "?" if self.kernel is None else str(self.kernel.shape[0])
+        return f"Dense({inputs}→{self.units}, {self.activation_name})"
+
+
+class Activation(nn.Module):
+    """Apply an activation by name: ``Activation('relu')``."""
+
+    def __init__(self, activation: str | Callable, name: str | None = None) -> None:
+        super().__init__()
+        self.activation_name, self.activation = _activation(activation)
+        self.layer_name = name
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.activation(x)
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return input_shape
+
+
+class Dropout(nn.Module):
+    """Zero a fraction ``rate`` of inputs while training (scaled by 1/(1-rate)); identity otherwise."""
+
+    def __init__(self, rate: float, name: str | None = None) -> None:
+        super().__init__()
+        if not 0 <= rate < 1:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        self.rate = rate
+        self.layer_name = name
+        self.dropout = nn.Dropout(rate)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.dropout(x)
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return input_shape
+
+
+class Flatten(nn.Module):
+    """Flatten every dimension but the batch dimension."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__()
+        self.layer_name = name
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.reshape(x.shape[0], -1)
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        rest = input_shape[1:]
+        size = None if any(n is None for n in rest) else int(np.prod([n for n in rest if n is not None]))
+        return (input_shape[0], size)
+
+
+class InputLayer(nn.Module):
+    """Declares the input shape (without the batch dimension); passes data through."""
+
+    def __init__(self, shape: tuple[int, ...] | None = None, input_shape: tuple[int, ...] | None = None,
+                 name: str | None = None) -> None:
+        super().__init__()
+        given = shape if shape is not None else input_shape
+        if given is None:
+            raise ValueError("InputLayer needs shape=(n_features,)")
+        self.input_shape = tuple(given)
+        self.layer_name = name
+
+    def forward(self, x: Tensor) -> Tensor:
+        if tuple(x.shape[1:]) != self.input_shape:
+            expected = ", ".join(map(str, self.input_shape))
+            raise ValueError(f"the model expects inputs of shape (batch, {expected}), got {x.shape}")
+        return x
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return input_shape
+
+
+def Input(shape: tuple[int, ...], name: str | None = None) -> InputLayer:
+    """``keras.Input(shape=(4,))``: the first entry of a Sequential model."""
+    return InputLayer(shape=shape, name=name)
