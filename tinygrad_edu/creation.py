@@ -49,9 +49,13 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _leaf(np.ones(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
 
 
-def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``; the dtype follows the value like
+    ``Tensor(fill_value)`` does (float -> default float, int -> int64, bool -> bool)."""
     shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else (shape,))
-    return _leaf(np.full(shape, fill_value, dtype=dtype or get_default_dtype()), requires_grad)
+    if dtype is None:
+        dtype = Tensor(fill_value).dtype
+    return _leaf(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -65,7 +69,8 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
-    values = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    # arange(n) and arange(n, step=2) count from 0 up to n, as in NumPy and PyTorch.
+    values = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
     if dtype is None and values.dtype.kind == "f":
         dtype = get_default_dtype()
     return _leaf(values.astype(dtype) if dtype is not None else values, requires_grad)

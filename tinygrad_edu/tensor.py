@@ -49,6 +49,11 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             arr = np.asarray(data)
         except ValueError as err:  # NumPy refuses ragged nested lists
+            if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+                raise TypeError(
+                    "Tensor data is a list of Tensors; join them with tg.stack(tensors) "
+                    "(which keeps their gradients) or use [t.item() for t in tensors]"
+                ) from None
             raise ValueError(
                 "Tensor data is a ragged nested list (rows of different lengths); every row "
                 f"must have the same length so the data forms a rectangular array ({err})"
@@ -192,8 +197,15 @@ class Tensor:
         return Tensor._from_op(self.data, None)
 
     def astype(self, dtype: Any) -> Tensor:
-        """Convert to another dtype (differentiable between float dtypes)."""
-        return shape_ops.Cast.apply(self, dtype=np.dtype(dtype))
+        """Convert to another dtype (differentiable between float dtypes).
+
+        Converting to an integer or bool dtype gives a constant (no gradient flows back),
+        because rounding has no useful derivative and integer tensors never require grad.
+        """
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            return Tensor._from_op(self.data.astype(dt), None)
+        return shape_ops.Cast.apply(self, dtype=dt)
 
     def float(self) -> Tensor:
         return self.astype(np.float32)
@@ -277,7 +289,10 @@ class Tensor:
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** c for a number c, or x ** y for a tensor y (then x must be positive)."""
         if _is_scalar(exponent):
-            return elementwise.PowConst.apply(self, exponent=float(exponent))
+            base = self
+            if self.dtype.kind != "f" and (isinstance(exponent, (float, np.floating)) or exponent < 0):
+                base = _as_float(self)  # [4] ** 0.5 and [2] ** -1 are not integers
+            return elementwise.PowConst.apply(base, exponent=float(exponent))
         return _binary(elementwise.Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -316,10 +331,10 @@ class Tensor:
 
     # -- elementwise functions ------------------------------------------------------------------
     def exp(self) -> Tensor:
-        return elementwise.Exp.apply(self)
+        return elementwise.Exp.apply(_as_float(self))
 
     def log(self) -> Tensor:
-        return elementwise.Log.apply(self)
+        return elementwise.Log.apply(_as_float(self))
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
@@ -337,6 +352,8 @@ class Tensor:
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         """Limit values to [min, max]; the gradient is 1 inside (ends included), 0 outside."""
+        if _is_scalar(min) and _is_scalar(max) and min > max:
+            raise ValueError(f"clip: min ({min}) is larger than max ({max}); swap them")
         out = self
         if max is not None:
             out = where(self.data > np.asarray(max), _operand(max, self), out)
@@ -374,11 +391,11 @@ class Tensor:
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (an integer tensor, not differentiable)."""
-        ax = None if axis is None else _axes(self, axis, "argmax")[0]
+        ax = None if axis is None or self.ndim == 0 else _axes(self, axis, "argmax")[0]
         return Tensor._from_op(np.asarray(np.argmax(self.data, axis=ax, keepdims=keepdims)), None)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        ax = None if axis is None else _axes(self, axis, "argmin")[0]
+        ax = None if axis is None or self.ndim == 0 else _axes(self, axis, "argmin")[0]
         return Tensor._from_op(np.asarray(np.argmin(self.data, axis=ax, keepdims=keepdims)), None)
 
     # -- shape --------------------------------------------------------------------------------------
@@ -404,6 +421,9 @@ class Tensor:
 
     def swapaxes(self, a: int, b: int) -> Tensor:
         perm = list(range(self.ndim))
+        if self.ndim == 0:
+            _axes(self, (a, b), "swapaxes")  # only checks the range: a 0-d tensor has no axes
+            return self
         a, b = _axes(self, (a, b), "swapaxes", keep_order=True)
         perm[a], perm[b] = perm[b], perm[a]
         return shape_ops.Transpose.apply(self, axes=tuple(perm))
@@ -474,24 +494,33 @@ class Tensor:
         Repeated integer indices accumulate their gradients.
         """
         idx = shape_ops.normalize_index(self.shape, index)
-        return shape_ops.GetItem.apply(self, index=idx)
+        try:
+            return shape_ops.GetItem.apply(self, index=idx)
+        except IndexError as err:  # out of range, float index, mask of the wrong shape...
+            shown = _show_index(index)
+            raise IndexError(
+                f"cannot index a tensor of shape {self.shape} with {shown}: {err}. Indices "
+                "must be integers within each axis's size (negative counts from the end), "
+                "slices, None, ..., integer arrays or a boolean mask of the indexed shape"
+            ) from None
 
     # -- activations ---------------------------------------------------------------------------------
     def relu(self) -> Tensor:
         return activations.ReLU.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return activations.Sigmoid.apply(self)
+        return activations.Sigmoid.apply(_as_float(self))
 
     def tanh(self) -> Tensor:
-        return activations.Tanh.apply(self)
+        return activations.Tanh.apply(_as_float(self))
 
     def leaky_relu(self, alpha: builtins.float = 0.01) -> Tensor:
         """x for x > 0, alpha*x otherwise (composed: where(x > 0, x, alpha*x))."""
         return where(self.data > 0, self, self * alpha)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        return activations.LogSoftmax.apply(self, axis=_axes(self, axis, "log_softmax")[0])
+        axes = _axes(self, axis, "log_softmax")  # () for a 0-d tensor: reduce over everything
+        return activations.LogSoftmax.apply(_as_float(self), axis=axes[0] if axes else None)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(log_softmax(x)): stable for huge logits because log_softmax is."""
@@ -516,6 +545,22 @@ class _HookHandle:
 # -- helpers shared by the methods above ---------------------------------------------------------
 def _is_scalar(x: Any) -> bool:
     return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
+
+
+def _show_index(index: Any) -> str:
+    """An index as the user typed it (``[:, 10]``), shortened, for error messages."""
+    def one(i: Any) -> str:
+        if isinstance(i, slice):
+            parts = ["" if v is None else str(v) for v in (i.start, i.stop, i.step)]
+            return ":".join(parts[:2] if i.step is None else parts)
+        return "..." if i is Ellipsis else repr(i)
+    text = ", ".join(one(i) for i in index) if isinstance(index, tuple) else one(index)
+    return "[" + (text if len(text) <= 80 else text[:77] + "...") + "]"
+
+
+def _as_float(t: Tensor) -> Tensor:
+    """Integer or bool data entering exp/log/sigmoid... becomes the default float dtype (as in PyTorch)."""
+    return t if t.dtype.kind == "f" else t.astype(_DEFAULT_DTYPE["float"])
 
 
 def _operand(x: Any, like: Tensor) -> Tensor:
@@ -583,6 +628,8 @@ def _axes(t: Tensor, axis: Any, op: str, keep_order: bool = False) -> tuple[int,
                 f"(valid: {-t.ndim} to {t.ndim - 1})"
             )
         out.append(int(a) % max(t.ndim, 1))
+    if t.ndim == 0:
+        return ()  # like PyTorch, axis 0 / -1 of a 0-d tensor is accepted and reduces nothing
     if not keep_order:
         if len(set(out)) != len(out):
             raise ValueError(f"{op}: repeated axis in {axis}")

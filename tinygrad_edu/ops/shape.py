@@ -36,6 +36,8 @@ def infer_shape(old: tuple[int, ...], shape: Any) -> tuple[int, ...]:
     """Resolve ``reshape``'s arguments (ints or one tuple, at most one -1) against ``old``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"reshape: sizes must be integers, got {shape} (for tensor of shape {old})")
     shape = tuple(int(n) for n in shape)
     size = int(np.prod(old))
     if shape.count(-1) > 1 or any(n < -1 for n in shape):
