@@ -74,21 +74,27 @@ def _float64_copies(inputs: Any) -> list[Any]:
         if not isinstance(x, Tensor):
             x = Tensor(x)
         if x.dtype.kind == "f":
-            out.append(Tensor(x.data.astype(np.float64), requires_grad=True, name=x.name))
+            out.append(Tensor(np.array(x.data, dtype=np.float64), requires_grad=True, name=x.name))
         else:
             out.append(x)
     return out
 
 
 def _scalarize(out: Any, weights: dict[str, np.ndarray], seed: int) -> Tensor:
-    """sum(out * w) for fixed random w (one per output), so every element is checked."""
+    """sum(out * w) for fixed random w (one per output), so every element is checked.
+
+    A single scalar output is used as it is (w = 1), so the values in an error message are
+    the real derivatives.
+    """
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     total: Tensor | None = None
     for k, o in enumerate(outs):
         if not isinstance(o, Tensor):
             raise TypeError(f"gradcheck: fn must return Tensors, got {type(o).__name__}")
         key = f"{k}:{o.shape}"
-        if key not in weights:
+        if key not in weights and len(outs) == 1 and o.size == 1:
+            weights[key] = np.ones(o.shape)  # a scalar needs no projection: report its own values
+        elif key not in weights:
             weights[key] = np.random.default_rng(seed + k).standard_normal(o.shape)
         term = (o.astype(np.float64) * weights[key]).sum()
         total = term if total is None else total + term
@@ -119,16 +125,17 @@ def _compare(fn: Callable, xs: list[Any], eps: float, atol: float, rtol: float,
 
 def _numeric(f: Callable[[], float], x: Tensor, eps: float) -> np.ndarray:
     result = np.zeros(x.shape)
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+    # Index element by element rather than through ``reshape(-1)``: for a non-contiguous
+    # array (a transpose, a broadcast copy) reshape returns a copy and x would never move.
     with no_grad():
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        for i in np.ndindex(*x.shape):
+            original = x.data[i]
+            x.data[i] = original + eps
             plus = f()
-            flat[i] = original - eps
+            x.data[i] = original - eps
             minus = f()
-            flat[i] = original
-            result.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            x.data[i] = original
+            result[i] = (plus - minus) / (2 * eps)
     return result
 
 
@@ -143,7 +150,7 @@ def _find_wrong_op(fn: Callable, xs: list[Any], eps: float, atol: float, rtol: f
         if node is None or node.name == "Cast":  # a cast to float32 cannot be checked in float64
             continue
         local_inputs: Sequence[Any] = [
-            Tensor(t.data.astype(np.float64), requires_grad=True) if t.requires_grad
+            Tensor(np.array(t.data, dtype=np.float64), requires_grad=True) if t.requires_grad
             else Tensor._from_op(t.data, None) for t in node.inputs
         ]
 
