@@ -1,0 +1,61 @@
+"""Examples 1-7 (perceptron to optimizers) run in quick mode, with their headline results asserted.
+
+Each example is imported from its file, ``main(["--quick", "--out", tmp])`` is called, and
+the test checks the claim the example exists to demonstrate, plus the pictures it promises.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import sys
+from types import ModuleType
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/NAME.py`` as a module (the examples import ``_common`` from their folder)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_quick(name: str, out: pathlib.Path) -> dict:
+    return load_example(name).main(["--quick", "--out", str(out)])
+
+
+def assert_pictures(out: pathlib.Path, *names: str) -> None:
+    for name in names:
+        path = out / name
+        assert path.is_file(), f"{name} was not written"
+        assert path.stat().st_size > 1000, f"{name} is suspiciously small ({path.stat().st_size} bytes)"
+
+
+def assert_plots(out: pathlib.Path, *names: str) -> None:
+    pytest.importorskip("matplotlib")
+    assert_pictures(out, *names)
+
+
+# -- 1. perceptron_gates ---------------------------------------------------------------------------
+def test_perceptron_learns_and_or_but_never_xor(tmp_path: pathlib.Path) -> None:
+    result = run_quick("perceptron_gates", tmp_path)
+    assert result["converged"] == {"AND": True, "OR": True, "XOR": False}
+    assert result["epochs_to_converge"]["AND"] < 10
+    assert result["epochs_to_converge"]["OR"] < 10
+    assert result["errors"]["AND"][-1] == 0 and result["errors"]["OR"][-1] == 0
+    assert len(result["errors"]["XOR"]) >= 20 and result["xor_min_errors"] > 0
+    # The converged weights really compute the gates.
+    for gate, truth in (("AND", [0, 0, 0, 1]), ("OR", [0, 1, 1, 1])):
+        (w1, w2), b = result["weights"][gate]
+        assert [int(w1 * x1 + w2 * x2 + b >= 0) for x1, x2 in ((0, 0), (0, 1), (1, 0), (1, 1))] == truth
+    assert result["mlp_xor_accuracy"] == 1.0
+    assert_pictures(tmp_path, "perceptron_graph.svg")
+    assert "<svg" in (tmp_path / "perceptron_graph.svg").read_text(encoding="utf-8")
+    assert_plots(tmp_path, "perceptron_boundaries.png", "perceptron_errors.png")
