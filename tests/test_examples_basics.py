@@ -59,3 +59,20 @@ def test_perceptron_learns_and_or_but_never_xor(tmp_path: pathlib.Path) -> None:
     assert_pictures(tmp_path, "perceptron_graph.svg")
     assert "<svg" in (tmp_path / "perceptron_graph.svg").read_text(encoding="utf-8")
     assert_plots(tmp_path, "perceptron_boundaries.png", "perceptron_errors.png")
+
+
+# -- 2. activations --------------------------------------------------------------------------------
+def test_activation_derivatives_match_formulas_and_sigmoid_gradients_vanish(tmp_path: pathlib.Path) -> None:
+    result = run_quick("activations", tmp_path)
+    errors = result["max_abs_error"]
+    assert set(errors) == {"sigmoid", "tanh", "relu", "leaky_relu(alpha=0.1)", "softmax"}
+    assert max(errors.values()) < 1e-12
+    assert result["leaky_relu_alpha"] == 0.1
+    norms = result["first_layer_grad_norm"]
+    assert norms["relu"] > 100 * norms["sigmoid"]
+    assert result["relu_over_sigmoid"] == pytest.approx(norms["relu"] / norms["sigmoid"])
+    sigmoid_layers = result["layer_grad_norms"]["sigmoid, Xavier init"]
+    assert len(sigmoid_layers) == 10
+    # The fading is monotone: every sigmoid layer sees a smaller gradient than the one above it.
+    assert all(a < b for a, b in zip(sigmoid_layers, sigmoid_layers[1:]))
+    assert_plots(tmp_path, "activations.png", "vanishing_gradients.png")
