@@ -245,11 +245,10 @@ class _Recorder:
     def on_step(self, node: Any, output: Tensor, grad_out: Tensor, grads: tuple) -> None:
         number = len(self.raw) + 1
         names = argument_names(len(node.inputs))
-        rules = tuple(node.rules) + ("",) * (len(node.inputs) - len(node.rules))
         locals_ = _local_derivatives(node, grads)
         contributions = []
         for i, (inp, g) in enumerate(zip(node.inputs, grads)):
-            rule = rules[i] or f"(no rule text: {node.name}.rules is missing entry {i})"
+            rule = rule_text(node, i)
             value = None if g is None else g.data
             contributions.append(Contribution(i, inp, self.labels[id(inp)], names[i], rule, value,
                                               locals_[i]))
@@ -271,6 +270,19 @@ class _Recorder:
     def steps(self) -> list[Step]:
         total = len(self.raw)
         return [Step(total_steps=total, **{**r, "sums": tuple(r["sums"])}) for r in self.raw]
+
+
+def rule_text(node: Any, index: int) -> str:
+    """The op's local rule for input ``index``, from its ``rules`` (one entry per input).
+
+    An op taking any number of inputs (``Concatenate``) may give one rule for all of them.
+    """
+    rules = tuple(getattr(node, "rules", ()))
+    if len(rules) == 1 and len(node.inputs) > 1:
+        return rules[0]
+    if index < len(rules) and rules[index]:
+        return rules[index]
+    return f"(no rule text: {node.name}.rules is missing entry {index})"
 
 
 def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:

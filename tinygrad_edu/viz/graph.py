@@ -16,11 +16,11 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from ..explain import Step, Trace, explain
+from ..explain import Step, Trace, explain, rule_text
 from ..tensor import Tensor
 from .labels import describe, escape, escape_lines, format_array, format_number, format_options, format_shape
 from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
-from .render import HOW_TO_GET_ONE, RendererNotFound, find_renderer, render
+from .renderer import HOW_TO_GET_ONE, RendererNotFound, find_renderer, render
 
 EDGE_SMALL = 3  # edge labels show scalars and vectors up to this many numbers, shapes beyond
 SHOWS = ("forward", "backward", "both")
@@ -308,7 +308,7 @@ class _Drawer:
         if len(edge.uses) == 1 and not isinstance(self.model.item_of_node[id(edge.uses[0][0])],
                                                   GroupItem):
             node, index = edge.uses[0]
-            rule = node.rules[index] if index < len(node.rules) else f"{node.name}: no rule text"
+            rule = rule_text(node, index)
             step = self.step_of_node.get(id(node))
             lines = [f'<I>{escape(rule)}</I>']
             if step is not None:

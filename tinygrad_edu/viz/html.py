@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from .graph import _Drawer
 from .labels import describe, format_array, format_shape
 from .model import TensorItem
-from .render import render
+from .renderer import render
 
 
 def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse: bool = False,
