@@ -330,7 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="demo-output", metavar="DIR",
                       help="folder for the three files (default: demo-output)")
     demo.add_argument("--epochs", type=int, default=2000, help="training epochs (default: 2000)")
-    demo.add_argument("--lr", type=float, default=2.0, help="learning rate (default: 2.0)")
+    demo.add_argument("--lr", type=float, default=5.0,
+                      help="learning rate (default: 5, see docs/xor-seeds.md)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     graph = sub.add_parser(
         "graph", help="draw the graph of an expression, e.g. \"(a*b + c).tanh()\"",
