@@ -249,3 +249,25 @@ def test_the_small_png_decoder_agrees_with_pillow(tmp_path):
 
     expected = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA" if png[25] == 6 else "RGB"))
     np.testing.assert_array_equal(decode_png(png), expected)
+
+
+def test_collapsed_page_lights_up_the_module_box(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    loss = network()
+    trace = tg.explain(loss)
+    model = GraphModel(loss, collapse=True)
+    path = viz.save_backprop_html(loss, tmp_path / "folded.html", collapse=True)
+    browser.get("file://" + os.path.abspath(path))
+    inside = next(s for s in trace if s.scope == ("fc1: Linear(2→3)",))
+    for _ in range(inside.number):
+        browser.find_element(By.ID, "next").click()
+    now = state(browser)
+    assert now["current"] == [model.item_id(inside.node)] and now["current"][0].startswith("g")
+    assert "fc1: Linear(2→3)" in now["currentText"] and now["text"] == str(inside)
+    # fc1.weight's gradient (listed inside the box) is only revealed by the last step.
+    weight_cell = next(f"a_{i.id}_grad" for g in model.items if hasattr(g, "folded")
+                       for i in g.folded if i.label == "fc1.weight")
+    assert weight_cell in now["hidden"]
+    browser.find_element(By.TAG_NAME, "body").send_keys("\ue010")  # End
+    assert weight_cell not in state(browser)["hidden"]

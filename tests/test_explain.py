@@ -102,7 +102,7 @@ def test_the_classic_example_step_by_step():
     assert [float(c.value) for c in third.contributions] == [-24.0, 16.0]
     text = str(trace)
     for line in ("Step 1 of 3 · Mul:  L = Mul(add1, add1)", "add1 already had a gradient, so the two add "
-                 "up: 4 + 4 = 8", "upstream × local = 8 × -3 = -24", "∂L/∂a = -24", "∂L/∂b = 16",
+                 "up: 4 + 4 = 8", "upstream × local = 8 × (-3) = -24", "∂L/∂a = -24", "∂L/∂b = 16",
                  "∂L/∂c = 8", "(the sum of 2 contributions, from steps 1, 1)"):
         assert line in text
     assert str(third) in text

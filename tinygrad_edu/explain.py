@@ -110,8 +110,10 @@ class Step:
             if c.value is None:
                 lines.append("      no gradient: this input does not require grad")
             elif c.local is not None and c.value.size == 1 and self.upstream.size == 1:
+                local = format_number(c.local.item())
+                local = f"({local})" if local.startswith("-") else local
                 lines.append(f"      upstream × local = {format_number(self.upstream.item())} × "
-                             f"{format_number(c.local.item())} = {format_number(c.value.item())}")
+                             f"{local} = {format_number(c.value.item())}")
             elif c.local is not None:
                 lines.append(_block("local", c.local, 6))
                 lines.append(_block("contribution = upstream ⊙ local", c.value, 6))

@@ -108,7 +108,7 @@ class PageInfo:
     """Which drawn elements belong to which backward step (for the backprop page)."""
 
     edges_of_step: dict[int, list[str]] = field(default_factory=dict)
-    grad_cells: dict[str, str] = field(default_factory=dict)  # tensor item id -> cell id
+    grad_cells: dict[str, Tensor] = field(default_factory=dict)  # gradient cell id -> its tensor
 
 
 class _Drawer:
@@ -210,13 +210,7 @@ class _Drawer:
                         f"{escape_lines(format_array(t.data))}</FONT></TD></TR>")
         grad = self._grad_text(t)
         if grad is not None:
-            cell = f"{item.id}_grad"
-            extra = f' ID="{cell}" HREF="#{cell}"' if self.page else ""
-            if self.page:
-                self.info.grad_cells[item.id] = cell
-            rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{GRAD_FILL}"{extra}>'
-                        f'<FONT FACE="Courier" POINT-SIZE="10" COLOR="{GRAD_TEXT}">'
-                        f"{escape_lines(grad)}</FONT></TD></TR>")
+            rows.append(self._grad_row(item, grad))
         return (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="rounded" '
                 f'COLOR="#7f8c8d" BGCOLOR="{FILL[item.kind]}">{"".join(rows)}</TABLE>>')
 
@@ -243,6 +237,16 @@ class _Drawer:
         if t.grad is not None:
             return _titled("grad =", t.grad.data)
         return None
+
+    def _grad_row(self, item: TensorItem, grad: str) -> str:
+        """The red gradient row; on the backprop page it gets an id so the page can reveal it."""
+        extra = ""
+        if self.page:
+            cell = f"{item.id}_grad"
+            self.info.grad_cells[cell] = item.tensor
+            extra = f' ID="{cell}" HREF="#{cell}"'  # Graphviz only keeps cell ids on links
+        return (f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{GRAD_FILL}"{extra}><FONT FACE="Courier" '
+                f'POINT-SIZE="10" COLOR="{GRAD_TEXT}">{escape_lines(grad)}</FONT></TD></TR>')
 
     def _op_label(self, item: OpItem) -> str:
         node = item.node
@@ -272,8 +276,7 @@ class _Drawer:
                             "</FONT></TD></TR>")
             grad = self._grad_text(t)
             if grad is not None:
-                rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{GRAD_FILL}"><FONT FACE="Courier" '
-                            f'POINT-SIZE="10" COLOR="{GRAD_TEXT}">{escape_lines(grad)}</FONT></TD></TR>')
+                rows.append(self._grad_row(leaf, grad))
         return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
 
     # -- edges ---------------------------------------------------------------------------------

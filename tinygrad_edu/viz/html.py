@@ -20,7 +20,6 @@ from ..explain import Trace, explain
 from ..tensor import Tensor
 from .graph import _Drawer
 from .labels import describe, format_array, format_shape
-from .model import TensorItem
 from .renderer import render
 
 
@@ -80,12 +79,8 @@ def _grad_cells(trace: Trace, drawer: _Drawer) -> dict[str, int]:
         for c in step.contributions:
             if c.value is not None:
                 complete[id(c.input)] = step.number
-    cells = {}
-    for item in drawer.model.items:
-        if isinstance(item, TensorItem) and item.id in drawer.info.grad_cells:
-            if id(item.tensor) in complete:
-                cells["a_" + drawer.info.grad_cells[item.id]] = complete[id(item.tensor)]
-    return cells
+    # Graphviz wraps a table cell that has an ID (and a link) in <g id="a_ID">.
+    return {f"a_{cell}": complete[id(t)] for cell, t in drawer.info.grad_cells.items() if id(t) in complete}
 
 
 def _running_grads(trace: Trace) -> list[dict[str, Any]]:
