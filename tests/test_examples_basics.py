@@ -76,3 +76,19 @@ def test_activation_derivatives_match_formulas_and_sigmoid_gradients_vanish(tmp_
     # The fading is monotone: every sigmoid layer sees a smaller gradient than the one above it.
     assert all(a < b for a, b in zip(sigmoid_layers, sigmoid_layers[1:]))
     assert_plots(tmp_path, "activations.png", "vanishing_gradients.png")
+
+
+# -- 3. backprop_by_hand_vs_autograd ---------------------------------------------------------------
+def test_tutorial_backward_is_the_cross_entropy_gradient_not_the_mse(tmp_path: pathlib.Path) -> None:
+    result = run_quick("backprop_by_hand_vs_autograd", tmp_path)
+    assert result["hand_vs_autograd_bce"] < 1e-12
+    assert result["hand_vs_library_bce"] < 1e-12
+    assert result["hand_vs_finite_differences_bce"] < 1e-6  # independent of autograd
+    assert result["hand_vs_autograd_mse"] > 1e-2  # a real discrepancy, not rounding
+    assert min(result["mse_gap_per_param"].values()) > 1e-3  # every parameter is affected
+    assert result["hand_with_mse_dz2_vs_autograd_mse"] < 1e-12  # the missing factor explains all of it
+    assert result["trace_vs_hand"] < 1e-12  # tg.explain's numbers are the same gradients
+    assert result["trace_steps"] == 18
+    assert_pictures(tmp_path, "backprop_graph.svg", "backprop_graph_backward.svg", "backprop_explain.txt")
+    trace = (tmp_path / "backprop_explain.txt").read_text(encoding="utf-8")
+    assert trace.startswith("Chain rule for L") and "a2 = Sigmoid(z2)" in trace and "∂L/∂W1" in trace
