@@ -149,6 +149,17 @@ def test_each_leaf_gets_its_own_gradient_array():
     np.testing.assert_array_equal(x.grad.numpy(), 2 * z.numpy().reshape(2, 3))
 
 
+def test_create_graph_gradients_are_not_shared_between_leaves():
+    a, b = f64([1.0, 2.0]), f64([3.0, 4.0])
+    ((a + b) * (a + b)).sum().backward(create_graph=True)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    assert a.grad.requires_grad and b.grad.requires_grad
+    np.testing.assert_array_equal(a.grad.numpy(), [8.0, 12.0])
+    a.grad = None
+    b.grad.sum().backward()  # d/da of sum(2(a+b)) = 2
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+
+
 def test_leaf_gradient_is_a_copy_of_the_seed():
     x = f64([1.0, 2.0])
     seed = Tensor(np.array([5.0, 6.0]))

@@ -38,9 +38,30 @@ def test_complex_data():
         Tensor([1j])
 
 
-def test_list_of_tensors_suggests_stack():
-    with pytest.raises(TypeError, match=r"list of Tensors.*tg\.stack"):
-        Tensor([Tensor(1.0), Tensor(2.0)])
+def test_list_of_tensors_that_require_grad_suggests_stack():
+    a = Tensor(1.0, requires_grad=True)
+    with pytest.raises(TypeError, match=r"list of Tensors that require grad.*cut them from the "
+                                        r"graph.*tg\.stack"):
+        Tensor([a, Tensor(2.0)])
+    assert Tensor([a.detach(), Tensor(2.0)]).tolist() == [1.0, 2.0]  # constants are fine
+
+
+def test_item_assignment_explains_the_alternatives():
+    t = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"item assignment.*tg\.where.*t\.data\[i\]"):
+        t[0] = 5.0
+
+
+def test_in_place_update_of_a_parameter_while_recording():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with pytest.raises(RuntimeError, match=r"-= on tensor 'w', a leaf that requires grad, while "
+                                           r"recording.*tg\.no_grad\(\)"):
+        w -= 0.1
+    ints = Tensor([1, 2])
+    with pytest.raises(TypeError, match=r"\+= cannot update .* \(dtype int64\) in place with float"):
+        ints += 0.5
+    with pytest.raises(ValueError, match=r"\*= cannot update .* with ndarray of shape \(3,\)"):
+        ints *= np.ones(3, dtype=np.int64)
 
 
 @pytest.mark.parametrize("data", [[1, 2], np.array([1, 2], dtype=np.int32), [True, False]])

@@ -331,3 +331,56 @@ def test_max_ties_share_the_gradient_and_sum_to_upstream():
     z = Tensor(np.array([0.0, -1.0, 1.0]), requires_grad=True)
     z.abs().sum().backward()
     np.testing.assert_array_equal(z.grad.numpy(), [0.0, -1.0, 1.0])  # subgradient 0 at 0
+
+
+def test_python_number_conversions_and_formatting():
+    loss = Tensor([[0.123456]], requires_grad=True) * 2
+    assert float(loss) == pytest.approx(0.246912) and isinstance(float(loss), float)
+    assert int(Tensor(3.9)) == 3
+    assert f"{loss:.3f}" == "0.247" and f"{Tensor(7):d}" == "7"
+    assert f"{loss}" == repr(loss)
+    with pytest.raises(ValueError, match="one element"):
+        float(Tensor([1.0, 2.0]))
+
+
+def test_manual_sgd_step_updates_the_parameter_in_place_under_no_grad():
+    """The tutorial-style loop: w -= lr * w.grad inside no_grad keeps w the same leaf."""
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        with tg.no_grad():
+            before = w
+            w -= 0.25 * w.grad
+            assert w is before
+        w.grad = None
+    assert w.is_leaf and w.requires_grad
+    np.testing.assert_allclose(w.numpy(), np.array([1.0, -2.0]) * 0.5 ** 3)
+    with tg.no_grad():
+        w *= 2
+        w /= Tensor(np.array([2.0, 4.0]))
+        w += np.array([1.0, 1.0])
+    np.testing.assert_allclose(w.numpy(), [1.125, 0.875])
+
+
+def test_in_place_operators_while_recording_build_new_tensors():
+    """h += b inside a forward pass must stay differentiable (it rebinds h)."""
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = x * 3.0
+    original = h
+    h += x
+    assert h is not original and h.op == "Add"
+    total = tg.zeros(())  # a constant accumulator that receives a recorded value
+    total += h.sum()
+    assert total.requires_grad
+    total.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_integer_operands_take_the_float_dtype_in_matmul_and_concatenate():
+    f = Tensor(np.ones((2, 2), dtype=np.float32))
+    i = Tensor(np.ones((2, 2), dtype=np.int64))
+    assert (f @ i).dtype == np.float32 and (i @ f).dtype == np.float32
+    assert tg.concatenate([f, i]).dtype == np.float32
+    assert tg.stack([i, f]).dtype == np.float32
+    assert tg.concatenate([i, i]).dtype == np.int64

@@ -141,7 +141,9 @@ def _store_grad(tensor: Tensor, g: Tensor, stored: set[int], create_graph: bool)
     if tensor.grad is not None:
         tensor.grad = tensor.grad + g
         return
-    if not create_graph and (id(g) in stored or not g.data.flags.owndata):
+    if create_graph and (id(g) in stored or not g.data.flags.owndata):
+        g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
+    elif id(g) in stored or not g.data.flags.owndata:
         # The same gradient object may reach two leaves (``a + b``), a reshape/transpose view
         # shares memory with another gradient and broadcast views are read-only: give each
         # leaf a private, writeable array (an optimizer may update .grad in place).

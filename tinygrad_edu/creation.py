@@ -114,7 +114,9 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
                 f"concatenate: shapes {shapes} differ outside axis {axis}; only the joined "
                 "axis may differ"
             )
-    dtype = np.result_type(*[t.dtype for t in ts])
+    floats = [t.dtype for t in ts if t.dtype.kind == "f"]
+    # integers joined with floats take the float dtype (float32 + int stays float32)
+    dtype = np.result_type(*floats) if floats else np.result_type(*[t.dtype for t in ts])
     ts = [t if t.dtype == dtype else t.astype(dtype) for t in ts]
     return shape_ops.Concatenate.apply(*ts, axis=axis)
 

@@ -46,14 +46,17 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
                 f"Tensor data must be numbers, got the string {data!r}; convert text to numbers "
                 "first (for example with a vocabulary and nn.Embedding)"
             )
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+            if any(isinstance(d, Tensor) and d.requires_grad for d in data):
+                raise TypeError(
+                    "Tensor data is a list of Tensors that require grad; copying their numbers "
+                    "would cut them from the graph. Join them with tg.stack(tensors), which "
+                    "keeps the gradients (or pass [t.detach() for t in tensors] to copy)"
+                )
+            data = [d.data if isinstance(d, Tensor) else d for d in data]
         try:
             arr = np.asarray(data)
         except ValueError as err:  # NumPy refuses ragged nested lists
-            if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-                raise TypeError(
-                    "Tensor data is a list of Tensors; join them with tg.stack(tensors) "
-                    "(which keeps their gradients) or use [t.item() for t in tensors]"
-                ) from None
             raise ValueError(
                 "Tensor data is a ragged nested list (rows of different lengths); every row "
                 f"must have the same length so the data forms a rectangular array ({err})"
@@ -170,10 +173,29 @@ class Tensor:
     def __bool__(self) -> bool:
         if self.size != 1:
             raise ValueError(
-                f"the truth value of a tensor of shape {self.shape} is ambiguous; use "
-                ".any() / .all() style reductions or compare .item() for single values"
+                f"the truth value of a tensor of shape {self.shape} is ambiguous; reduce it "
+                "first, e.g. bool((t > 0).numpy().all()), or compare .item() for single values"
             )
         return bool(self.data)
+
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor like the number it holds."""
+        if spec and self.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            "tensors cannot be changed by item assignment (t[i] = v): the recorded graph "
+            "would no longer describe the values. Build a new tensor instead, e.g. "
+            "tg.where(mask, v, t); to edit raw numbers outside autograd, assign to t.data[i]"
+        )
 
     # -- conversion ------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
@@ -264,6 +286,48 @@ class Tensor:
 
     def __rmul__(self, other: Any) -> Tensor:
         return _binary(elementwise.Mul, _operand(other, self), self)
+
+    # -- in-place forms: ``w -= lr * w.grad`` inside no_grad is the hand-written SGD step ----------
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(np.add, other, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(np.subtract, other, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(np.multiply, other, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(np.true_divide, other, "/=")
+
+    def _inplace(self, ufunc: np.ufunc, other: Any, symbol: str) -> Tensor:
+        """Update ``data`` in place when nothing is being recorded (as PyTorch does).
+
+        While a graph is being recorded, changing an array in place would make the graph
+        lie, so ``h += b`` builds a new tensor (Python rebinds ``h``).  For a leaf that
+        requires grad that would silently turn a parameter into a computed tensor, so it
+        is an error that points to ``no_grad``.
+        """
+        other_grad = isinstance(other, Tensor) and other.requires_grad
+        if Config.grad_enabled and (self.requires_grad or other_grad):
+            if self.requires_grad and self._ctx is None:
+                raise RuntimeError(
+                    f"{symbol} on {self._label()}, a leaf that requires grad, while recording: "
+                    f"it would replace the parameter by a computed tensor. Do the update inside "
+                    f"`with tg.no_grad():` (or change .data)"
+                )
+            out_of_place = {"+=": Tensor.__add__, "-=": Tensor.__sub__, "*=": Tensor.__mul__,
+                            "/=": Tensor.__truediv__}[symbol]
+            return out_of_place(self, other)
+        value = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (ValueError, TypeError) as err:  # shapes, read-only views, int -= float
+            raise (TypeError if isinstance(err, TypeError) else ValueError)(
+                f"{symbol} cannot update {self._label()} (dtype {self.dtype}) in place with "
+                f"{type(other).__name__} of shape {np.shape(value)}: {err}"
+            ) from None
+        return self
 
     def __neg__(self) -> Tensor:
         return elementwise.Neg.apply(self)
