@@ -340,3 +340,10 @@ def test_a_two_hidden_layer_mlp_stays_legible():
     assert len(topological_order([loss])) > count
     if viz.find_renderer() is not None:
         assert b"<svg" in viz.render(source, "svg")
+
+
+def test_pdf_needs_system_graphviz(monkeypatch, tmp_path):
+    monkeypatch.setattr(graph_module, "find_renderer", lambda: ["/opt/bin/graphviz-pure"])
+    with pytest.raises(ValueError, match="graphviz-pure cannot write PDF yet"):
+        viz.save_graph(abc()[-1], tmp_path / "g.pdf")
+    assert not (tmp_path / "g.pdf").exists()
