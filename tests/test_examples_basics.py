@@ -92,3 +92,20 @@ def test_tutorial_backward_is_the_cross_entropy_gradient_not_the_mse(tmp_path: p
     assert_pictures(tmp_path, "backprop_graph.svg", "backprop_graph_backward.svg", "backprop_explain.txt")
     trace = (tmp_path / "backprop_explain.txt").read_text(encoding="utf-8")
     assert trace.startswith("Chain rule for L") and "a2 = Sigmoid(z2)" in trace and "∂L/∂W1" in trace
+
+
+# -- 4. xor_mlp ------------------------------------------------------------------------------------
+def test_xor_mlp_recommended_lr_solves_xor_and_tutorial_claim_fails(tmp_path: pathlib.Path) -> None:
+    result = run_quick("xor_mlp", tmp_path)
+    assert result["seed0_accuracy"] == 1.0 and result["seed0_final_mse"] < 0.005
+    assert result["seed0_tutorial_lr_final_mse"] > 0.2  # lr 0.1 has not left the plateau
+    tutorial = result["seed_counts"][f"lr={result['tutorial_lr']:g},bce"]
+    recommended = result["seed_counts"][f"lr={result['recommended_lr']:g},bce"]
+    assert tutorial["epochs"] == 2000  # the claim is tested at the epoch count it names
+    assert tutorial["seeds"] >= 3 and tutorial["reached_target"] < tutorial["seeds"] / 2
+    assert recommended["solved"] == recommended["seeds"] == recommended["reached_target"]
+    assert_pictures(tmp_path, "xor_graph.svg", "xor_backprop.html")
+    table = (tmp_path / "xor_seeds_table.md").read_text(encoding="utf-8")
+    counts = f"{tutorial['reached_target']}/{tutorial['seeds']}"
+    assert f"| 0.1 (tutorial), 2000 epochs | BCE | {counts} |" in table
+    assert_plots(tmp_path, "xor_loss_curve.png")
