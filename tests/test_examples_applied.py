@@ -1,0 +1,57 @@
+"""Examples 8-14 (universal approximation to transfer learning) run in quick mode, headlines asserted.
+
+Each example is imported from its file, ``main(["--quick", "--out", tmp])`` is called, and
+the test checks the claim the example exists to demonstrate, plus the pictures it promises.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import sys
+from types import ModuleType
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import ``examples/NAME.py`` as a module (the examples import ``_common`` from their folder)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_quick(name: str, out: pathlib.Path) -> dict:
+    return load_example(name).main(["--quick", "--out", str(out)])
+
+
+def assert_pictures(out: pathlib.Path, *names: str) -> None:
+    for name in names:
+        path = out / name
+        assert path.is_file(), f"{name} was not written"
+        assert path.stat().st_size > 1000, f"{name} is suspiciously small ({path.stat().st_size} bytes)"
+
+
+def assert_plots(out: pathlib.Path, *names: str) -> None:
+    pytest.importorskip("matplotlib")
+    assert_pictures(out, *names)
+
+
+# -- 8. universal_approximation --------------------------------------------------------------------
+def test_universal_approximation_error_falls_with_width_except_max_error_of_step(tmp_path):
+    result = run_quick("universal_approximation", tmp_path)
+    widths, errors = result["widths"], result["errors"]
+    assert widths[0] == 1 and widths[-1] >= 16
+    for name in ("sin", "abs"):  # continuous targets: the widest net is far better than one unit
+        assert errors[name]["max"][-1] < 0.4 * errors[name]["max"][0], name
+        assert errors[name]["mean"][-1] < 0.3 * errors[name]["mean"][0], name
+    step = errors["step"]
+    assert min(step["max"]) >= 0.45  # no continuous fit gets within 0.5 of a jump
+    assert step["mean"][-1] < 0.7 * step["mean"][0]  # ...but the region where it is wrong shrinks
+    assert_plots(tmp_path, "universal_approximation_fits.png", "universal_approximation_error_vs_width.png")
