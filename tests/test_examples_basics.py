@@ -109,3 +109,15 @@ def test_xor_mlp_recommended_lr_solves_xor_and_tutorial_claim_fails(tmp_path: pa
     counts = f"{tutorial['reached_target']}/{tutorial['seeds']}"
     assert f"| 0.1 (tutorial), 2000 epochs | BCE | {counts} |" in table
     assert_plots(tmp_path, "xor_loss_curve.png")
+
+
+# -- 5. keras_and_pytorch_style --------------------------------------------------------------------
+def test_keras_and_pytorch_snippets_classify_iris(tmp_path: pathlib.Path) -> None:
+    result = run_quick("keras_and_pytorch_style", tmp_path)
+    assert result["n_train"] == 105 and result["n_test"] == 45
+    assert result["test_positives"] == 15  # stratified: a third of the test flowers are virginica
+    assert result["test_accuracy"]["keras"] >= 0.9
+    assert result["test_accuracy"]["pytorch"] >= 0.9
+    assert result["final_training_loss"]["keras"] < 0.05  # MSE of a sigmoid output: it learned
+    assert result["final_training_loss"]["pytorch"] < 0.1  # BCE, against log 2 = 0.69 at chance
+    assert_plots(tmp_path, "keras_vs_pytorch_loss.png")
