@@ -55,3 +55,19 @@ def test_universal_approximation_error_falls_with_width_except_max_error_of_step
     assert min(step["max"]) >= 0.45  # no continuous fit gets within 0.5 of a jump
     assert step["mean"][-1] < 0.7 * step["mean"][0]  # ...but the region where it is wrong shrinks
     assert_plots(tmp_path, "universal_approximation_fits.png", "universal_approximation_error_vs_width.png")
+
+
+# -- 9. regression ---------------------------------------------------------------------------------
+def test_regression_mlp_does_not_beat_linear_on_diabetes_but_wins_the_load_forecast(tmp_path):
+    result = run_quick("regression", tmp_path)
+    diabetes = result["diabetes"]
+    # Gradient descent on nn.Linear lands on the closed-form least-squares solution.
+    assert diabetes["gd_vs_closed_form"] < 1e-3
+    assert diabetes["linear"]["mse"] < 0.6 * diabetes["mean"]["mse"]
+    assert diabetes["mlp"]["mse"] < 0.7 * diabetes["mean"]["mse"]
+    # The honest finding: the MLP is no real improvement on linear regression here.
+    assert diabetes["mlp"]["mse"] > 0.9 * diabetes["linear"]["mse"]
+    energy = result["energy"]
+    rmse = {k: energy[k]["rmse"] for k in ("noise_floor", "mlp", "linear", "seasonal_naive")}
+    assert rmse["noise_floor"] < rmse["mlp"] < rmse["linear"] < rmse["seasonal_naive"], rmse
+    assert_plots(tmp_path, "regression_diabetes.png", "regression_energy_forecast.png")
