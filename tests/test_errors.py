@@ -191,6 +191,19 @@ def test_bad_index_names_the_index_and_the_shape(index, pattern):
         t[index]
 
 
+def test_custom_function_applied_to_a_non_tensor():
+    class Double(tg.Function):
+        def forward(ctx, x):
+            return x * 2
+
+        def backward(ctx, grad_out):
+            return grad_out * 2
+
+    with pytest.raises(TypeError, match=r"Double\.apply: input 1 is ndarray, not a Tensor.*"
+                                        r"tg\.Tensor\(\.\.\.\).*keyword options"):
+        Double.apply(Tensor([1.0]), np.ones(1))
+
+
 # -- backward misuse --------------------------------------------------------------------------------------
 def test_backward_on_non_scalar_without_grad():
     x = Tensor([1.0, 2.0], requires_grad=True)

@@ -74,7 +74,15 @@ class Function:
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays; record a graph node if a gradient is needed."""
         ctx = cls()
-        needs = tuple(t.requires_grad for t in inputs)
+        try:
+            needs = tuple(t.requires_grad for t in inputs)
+        except AttributeError:  # checked only on failure, to keep the common path cheap
+            bad = next(i for i, t in enumerate(inputs) if not isinstance(t, Tensor))
+            raise TypeError(
+                f"{cls.__name__}.apply: input {bad} is {type(inputs[bad]).__name__}, not a "
+                "Tensor; wrap array inputs in tg.Tensor(...) and pass settings as keyword "
+                "options (MyOp.apply(x, scale=2.0))"
+            ) from None
         record = Config.grad_enabled and any(needs)
         ctx.needs_input_grad = needs
         ctx._saved = None
