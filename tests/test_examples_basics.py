@@ -121,3 +121,30 @@ def test_keras_and_pytorch_snippets_classify_iris(tmp_path: pathlib.Path) -> Non
     assert result["final_training_loss"]["keras"] < 0.05  # MSE of a sigmoid output: it learned
     assert result["final_training_loss"]["pytorch"] < 0.1  # BCE, against log 2 = 0.69 at chance
     assert_plots(tmp_path, "keras_vs_pytorch_loss.png")
+
+
+# -- 6. init_schemes -------------------------------------------------------------------------------
+def test_init_schemes_symmetry_vanishing_and_healthy_signals(tmp_path: pathlib.Path) -> None:
+    result = run_quick("init_schemes", tmp_path)
+    zeros, xavier = result["symmetry"]["zeros"], result["symmetry"]["Xavier"]
+    assert zeros["hidden_unit_spread"] == 0.0  # eight copies of one unit, exactly
+    assert zeros["fc1_weight_norm"] > 0.1  # ... even though the weights did move
+    assert zeros["accuracy"] == pytest.approx(result["majority_fraction"])
+    assert xavier["hidden_unit_spread"] > 0.1 and xavier["accuracy"] > 0.95
+    assert result["xor_zero_init_first_gradient_norm"] == 0.0
+
+    stats = result["layer_stats"]
+    for network in ("tanh", "ReLU"):
+        assert set(stats[network]) == {"zeros", "small random (0.01)", "Xavier", "He"}
+        for key in ("activation_std", "gradient_std"):
+            assert stats[network]["zeros"][key] == [0.0] * 10
+        small = stats[network]["small random (0.01)"]
+        assert small["activation_std"][-1] < 1e-8 * small["activation_std"][0]  # vanished
+        assert max(small["gradient_std"]) < 1e-10
+    tanh_xavier = stats["tanh"]["Xavier"]
+    assert tanh_xavier["activation_std"][-1] > 0.1
+    assert 0.2 < tanh_xavier["gradient_std"][0] / tanh_xavier["gradient_std"][-1] < 5
+    drift = result["activation_drift"]["ReLU"]
+    assert 0.5 < drift["He"] < 2  # He keeps the ReLU signal at one scale
+    assert drift["Xavier"] < 0.2  # Xavier lets it shrink by ~sqrt(2) per ReLU layer
+    assert_plots(tmp_path, "init_symmetry.png", "init_layer_stats.png")
