@@ -11,6 +11,7 @@ import pathlib
 import sys
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
@@ -71,3 +72,20 @@ def test_regression_mlp_does_not_beat_linear_on_diabetes_but_wins_the_load_forec
     rmse = {k: energy[k]["rmse"] for k in ("noise_floor", "mlp", "linear", "seasonal_naive")}
     assert rmse["noise_floor"] < rmse["mlp"] < rmse["linear"] < rmse["seasonal_naive"], rmse
     assert_plots(tmp_path, "regression_diabetes.png", "regression_energy_forecast.png")
+
+
+# -- 10. classification ----------------------------------------------------------------------------
+def test_classification_reaches_95_percent_on_both_data_sets(tmp_path):
+    result = run_quick("classification", tmp_path)
+    cancer, digits = result["breast_cancer"], result["digits"]
+    assert cancer["accuracy"] >= 0.95
+    assert digits["accuracy"] >= 0.95
+    # The confusion matrices are consistent with the accuracies and the test-set sizes.
+    cm = np.array(digits["confusion"])
+    assert cm.shape == (10, 10) and cm.sum() == 360  # 20% of 1797, stratified
+    assert np.trace(cm) / cm.sum() == pytest.approx(digits["accuracy"])
+    assert (cm.sum(axis=1) >= 35).all()  # every digit is in the test set
+    cm2 = np.array(cancer["confusion"])
+    assert cm2.sum() == 114 and np.trace(cm2) / cm2.sum() == pytest.approx(cancer["accuracy"])
+    assert cancer["malignant_recall"] == pytest.approx(cm2[0, 0] / cm2[0].sum())
+    assert_plots(tmp_path, "classification_confusion_matrices.png", "classification_test_accuracy.png")
