@@ -80,6 +80,9 @@ def test_attributes():
     assert x.numpy() is x.data
     assert np.asarray(x) is x.data
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    copied = np.array(x)  # np.array copies, like for any array-like
+    copied[0, 0] = 99.0
+    assert x.data[0, 0] == 1.0 and np.array(x, copy=False) is x.data
     assert x[1, 2].item() == 6.0 and isinstance(x[1, 2].item(), float)
     assert Tensor(3).item() == 3 and isinstance(Tensor(3).item(), int)
     assert [row.tolist() for row in x] == x.tolist()

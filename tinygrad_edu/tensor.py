@@ -203,7 +203,11 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        """NumPy's protocol: ``np.asarray(t)`` shares the data, ``np.array(t)`` copies it."""
+        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy is False and arr is not self.data:
+            raise ValueError(f"cannot view a {self.dtype} tensor as {np.dtype(dtype)} without a copy")
+        return arr.copy() if copy and arr is self.data else arr
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
