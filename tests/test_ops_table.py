@@ -124,6 +124,18 @@ TABLE: list[Case] = [
          lambda shapes: st.fixed_dictionaries({"perm": st.permutations(range(len(shapes[0])))})),
     Case("T", lambda x: x.T, S.one(), lambda x: x.T),
     Case("flatten", lambda x: x.flatten(), S.one(), lambda x: x.reshape(-1)),
+    Case("flatten_range", lambda x, start, end: x.flatten(start, end), S.one(shape=S.shapes(2)),
+         lambda x, start, end: x.reshape(*x.shape[:start], -1, *x.shape[end % x.ndim + 1:]),
+         lambda shapes: st.fixed_dictionaries({"start": st.just(0) | st.just(1),
+                                               "end": st.just(-1) | st.just(1)})),
+    Case("swapaxes", lambda x, a, b: x.swapaxes(a, b), S.one(shape=S.shapes(1)),
+         lambda x, a, b: np.swapaxes(x, a, b),
+         lambda shapes: st.fixed_dictionaries({"a": st.integers(-len(shapes[0]), len(shapes[0]) - 1),
+                                               "b": st.integers(0, len(shapes[0]) - 1)})),
+    Case("sum_to", lambda x, target: x.broadcast_to(target).sum_to(x.shape) * 0.5, S.one(),
+         lambda x, target: x * (np.prod(target) / x.size) * 0.5,  # each element, times its copies
+         lambda shapes: st.fixed_dictionaries({"target": S.broadcast_target(shapes[0])})),
+    Case("cast_float64", lambda x: x.astype(np.float64) * 2.0, S.one(), lambda x: x * 2.0),
     Case("squeeze", lambda x, axis: x.squeeze(axis), S.one(shape=S.shapes(1, max_side=2)),
          lambda x, axis: np.squeeze(x, axis),
          lambda shapes: st.fixed_dictionaries({"axis": st.sampled_from(
