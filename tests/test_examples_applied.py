@@ -89,3 +89,14 @@ def test_classification_reaches_95_percent_on_both_data_sets(tmp_path):
     assert cm2.sum() == 114 and np.trace(cm2) / cm2.sum() == pytest.approx(cancer["accuracy"])
     assert cancer["malignant_recall"] == pytest.approx(cm2[0, 0] / cm2[0].sum())
     assert_plots(tmp_path, "classification_confusion_matrices.png", "classification_test_accuracy.png")
+
+
+# -- 11. autoencoder -------------------------------------------------------------------------------
+def test_autoencoder_beats_pca_with_a_2d_code_that_keeps_class_structure(tmp_path):
+    result = run_quick("autoencoder", tmp_path)
+    # Nonlinear 2-D code reconstructs held-out digits better than the best linear 2-D code.
+    assert result["test_mse"] < 0.9 * result["pca2_test_mse"] < result["mean_image_test_mse"]
+    assert abs(result["test_mse"] - result["train_mse"]) < 0.01  # no big overfit at this size
+    # The code was learned without labels, yet the digits are far from mixed in it.
+    assert result["code_centroid_accuracy"] > 0.4
+    assert_plots(tmp_path, "autoencoder_codes.png", "autoencoder_reconstructions.png", "autoencoder_loss.png")
