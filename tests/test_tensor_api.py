@@ -159,8 +159,9 @@ def test_len_and_truth_value_errors():
 def test_constructors_take_dtype_and_requires_grad(make):
     t = make()
     assert t.size == 6 and t.dtype == np.float32 and not t.requires_grad
-    t = make(dtype=np.float64, requires_grad=True)
-    assert t.dtype == np.float64 and t.requires_grad and t.is_leaf
+    for spelling in (np.float64, np.dtype("float64"), "float64"):  # a dtype object included
+        t = make(dtype=spelling, requires_grad=True)
+        assert t.dtype == np.float64 and t.requires_grad and t.is_leaf
 
 
 def test_constructor_values():

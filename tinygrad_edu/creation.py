@@ -32,6 +32,13 @@ def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
     return tuple(int(n) for n in shape)
 
 
+def _or_default(dtype: Any, default: Any = None) -> Any:
+    """``dtype`` unless it is None (not ``dtype or ...``: a NumPy dtype can be falsy)."""
+    if dtype is not None:
+        return dtype
+    return get_default_dtype() if default is None else default
+
+
 def _leaf(array: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
     return Tensor(array, requires_grad=requires_grad, name=name)
 
@@ -42,11 +49,11 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.zeros(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+    return _leaf(np.zeros(_shape(shape), dtype=_or_default(dtype)), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.ones(_shape(shape), dtype=dtype or get_default_dtype()), requires_grad)
+    return _leaf(np.ones(_shape(shape), dtype=_or_default(dtype)), requires_grad)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -59,11 +66,11 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
+    return _leaf(np.zeros(t.shape, dtype=_or_default(dtype, t.dtype)), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
+    return _leaf(np.ones(t.shape, dtype=_or_default(dtype, t.dtype)), requires_grad)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
@@ -77,21 +84,21 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.eye(n, m, dtype=dtype or get_default_dtype()), requires_grad)
+    return _leaf(np.eye(n, m, dtype=_or_default(dtype)), requires_grad)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
           rng: np.random.Generator | None = None) -> Tensor:
     """Standard normal samples (mean 0, std 1) from the global (seeded) generator."""
     values = generator(rng).standard_normal(_shape(shape))
-    return _leaf(values.astype(dtype or get_default_dtype()), requires_grad)
+    return _leaf(values.astype(_or_default(dtype)), requires_grad)
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
          rng: np.random.Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the global (seeded) generator."""
     values = generator(rng).random(_shape(shape))
-    return _leaf(values.astype(dtype or get_default_dtype()), requires_grad)
+    return _leaf(values.astype(_or_default(dtype)), requires_grad)
 
 
 # -- joining -------------------------------------------------------------------------------------
