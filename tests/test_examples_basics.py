@@ -148,3 +148,28 @@ def test_init_schemes_symmetry_vanishing_and_healthy_signals(tmp_path: pathlib.P
     assert 0.5 < drift["He"] < 2  # He keeps the ReLU signal at one scale
     assert drift["Xavier"] < 0.2  # Xavier lets it shrink by ~sqrt(2) per ReLU layer
     assert_plots(tmp_path, "init_symmetry.png", "init_layer_stats.png")
+
+
+# -- 7. optimizers ---------------------------------------------------------------------------------
+def test_optimizers_on_a_bowl_and_on_breast_cancer(tmp_path: pathlib.Path) -> None:
+    result = run_quick("optimizers", tmp_path)
+    surface = result["surface"]
+    epochs = surface["steps"]["batch GD"]
+    # Same SGD, different DataLoader batch sizes: 1, 64 and 4 updates per epoch on 64 samples.
+    assert surface["steps"]["SGD (batch 1)"] == 64 * epochs
+    assert surface["steps"]["mini-batch (16)"] == 4 * epochs
+    assert surface["condition_number"] > 10  # the bowl really is ill-conditioned
+    d = surface["distance_to_minimum"]
+    assert d["batch GD"] < surface["start_distance"]  # it does descend ...
+    assert d["SGD (batch 1)"] < d["mini-batch (16)"] < d["batch GD"]  # ... but more steps per epoch win
+    for name in ("momentum 0.9", "RMSprop", "Adam"):
+        assert d[name] < 0.5 * d["batch GD"], name  # each beats plain GD at the same 1 step per epoch
+    assert d["RMSprop"] < 0.05  # per-coordinate scaling undoes this axis-aligned ill-conditioning
+
+    mlp = result["mlp"]
+    assert len(set(mlp["initial_loss"].values())) == 1  # one starting network for all
+    for name, final in mlp["final_loss"].items():
+        assert final < 0.6 * mlp["initial_loss"][name], name
+        assert mlp["test_accuracy"][name] >= 0.9, name
+    assert mlp["final_loss"]["mini-batch (32)"] < mlp["final_loss"]["batch GD"]
+    assert_plots(tmp_path, "optimizer_paths.png", "optimizer_loss_curves.png")
