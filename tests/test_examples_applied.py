@@ -100,3 +100,25 @@ def test_autoencoder_beats_pca_with_a_2d_code_that_keeps_class_structure(tmp_pat
     # The code was learned without labels, yet the digits are far from mixed in it.
     assert result["code_centroid_accuracy"] > 0.4
     assert_plots(tmp_path, "autoencoder_codes.png", "autoencoder_reconstructions.png", "autoencoder_loss.png")
+
+
+# -- 12. custom_op ---------------------------------------------------------------------------------
+def test_custom_softplus_passes_gradchecks_and_gradcheck_names_the_buggy_op(tmp_path):
+    result = run_quick("custom_op", tmp_path)
+    assert result["gradcheck"] is True and result["gradgradcheck"] is True
+    message = result["bug_message"]
+    assert "the recorded op whose backward is wrong: SoftplusForgetsGradOut" in message
+    assert "analytic" in message and "numeric" in message
+    naive, careful = result["extremes"]["naive"], result["extremes"]["careful"]
+    assert naive["value"][0] == 0.0 and np.isinf(naive["value"][2]) and np.isnan(naive["grad"][2])
+    assert careful["value"][0] == pytest.approx(np.exp(-100.0), rel=1e-3)  # log1p keeps it
+    assert careful["value"][2] == 100.0 and careful["grad"][2] == 1.0
+    assert result["max_error_first_derivative"] < 1e-12
+    assert result["max_error_second_derivative"] < 1e-12
+    assert result["neuron_value"] == pytest.approx(np.log1p(np.exp(-2.5)), rel=1e-6)
+    assert "∂softplus(x)/∂x = σ(x)" in (tmp_path / "custom_op_explain.txt").read_text(encoding="utf-8")
+    assert_pictures(tmp_path, "custom_op_graph.svg", "custom_op_backward.svg")
+    forward_svg = (tmp_path / "custom_op_graph.svg").read_text(encoding="utf-8")
+    assert "<svg" in forward_svg and "Softplus" in forward_svg
+    assert "σ(x)" in (tmp_path / "custom_op_backward.svg").read_text(encoding="utf-8")
+    assert_plots(tmp_path, "custom_op_softplus.png")
