@@ -122,3 +122,24 @@ def test_custom_softplus_passes_gradchecks_and_gradcheck_names_the_buggy_op(tmp_
     assert "<svg" in forward_svg and "Softplus" in forward_svg
     assert "σ(x)" in (tmp_path / "custom_op_backward.svg").read_text(encoding="utf-8")
     assert_plots(tmp_path, "custom_op_softplus.png")
+
+
+# -- 13. higher_order ------------------------------------------------------------------------------
+def test_higher_order_hvp_matches_finite_differences_and_newton_converges_quadratically(tmp_path):
+    result = run_quick("higher_order", tmp_path)
+    hess = result["hessian"]
+    assert hess["n_params"] == 21
+    assert hess["rel_diff"] < 1e-6 and hess["hv_norm"] > 0.1  # a real, non-trivial product
+    assert hess["asymmetry"] < 1e-12
+    # Quadratic convergence: e_k / e_(k-1)^2 tends to f'''/(2 f'') = 1/2 at the minimum.
+    assert result["newton_ratios"][-1] == pytest.approx(0.5, abs=0.01)
+    assert result["newton_iterations"] <= 6
+    assert result["gd_iterations"] is not None and result["gd_iterations"] > 5 * result["newton_iterations"]
+    graph = result["gradient_graph"]
+    assert graph["dydx"] == pytest.approx(graph["dydx_exact"], abs=1e-12)
+    assert graph["d2ydx2"] == pytest.approx(graph["d2ydx2_exact"], abs=1e-12)
+    assert graph["grad_graph_ops"] >= 5  # the gradient really is a recorded computation
+    assert_pictures(tmp_path, "higher_order_function_graph.svg", "higher_order_grad_graph.svg")
+    svg = (tmp_path / "higher_order_grad_graph.svg").read_text(encoding="utf-8")
+    assert "dy_dx" in svg and "Tanh" in svg
+    assert_plots(tmp_path, "higher_order_newton.png")
