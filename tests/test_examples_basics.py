@@ -19,7 +19,7 @@ EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 def load_example(name: str) -> ModuleType:
     """Import ``examples/NAME.py`` as a module (the examples import ``_common`` from their folder)."""
     if str(EXAMPLES) not in sys.path:
-        sys.path.insert(0, str(EXAMPLES))
+        sys.path.append(str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
