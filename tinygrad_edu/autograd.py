@@ -73,7 +73,7 @@ def run_backward(
     pending: dict[int, Tensor] = {}
     # grad objects already handed to a leaf, or owned by the caller (the seeds): copy them
     # before storing, so no two .grad arrays (nor a .grad and the user's seed) share memory.
-    stored: set[int] = {id(seed) for seed in seeds}
+    stored: set[int] = {id(_memory_owner(seed.data)) for seed in seeds}
     for root, seed in zip(roots, seeds):
         _add_contribution(pending, root, seed, tracer)
     wanted = None if capture is None else {id(t) for t in capture}
@@ -102,17 +102,17 @@ def run_backward(
                     "first backward. Pass retain_graph=True to the first backward() call if you "
                     "need to go through the same graph twice."
                 )
-            grads = node.backward(grad_out)
-            grads = grads if isinstance(grads, tuple) else (grads,)
-            if len(grads) != len(node.inputs):
+            raw = node.backward(grad_out)
+            raw = raw if type(raw) is tuple else (raw,)
+            if len(raw) != len(node.inputs):
                 raise RuntimeError(
-                    f"{node.name}.backward returned {len(grads)} gradients for "
+                    f"{node.name}.backward returned {len(raw)} gradients for "
                     f"{len(node.inputs)} inputs; return one per input (None where not needed)"
                 )
-            grads = tuple(
-                _checked(node, i, inp, g) if g is not None and inp.requires_grad else None
-                for i, (inp, g) in enumerate(zip(node.inputs, grads))
-            )
+            grads = tuple([
+                None if g is None or not inp._requires_grad else _checked(node, i, inp, g)
+                for i, inp, g in zip(range(len(raw)), node.inputs, raw)
+            ])
             if tracer is not None:
                 tracer.on_step(node, tensor, grad_out, grads)
             for inp, g in zip(node.inputs, grads):
@@ -141,15 +141,22 @@ def _store_grad(tensor: Tensor, g: Tensor, stored: set[int], create_graph: bool)
     if tensor.grad is not None:
         tensor.grad = tensor.grad + g
         return
-    if create_graph and (id(g) in stored or not g.data.flags.owndata):
+    # The same gradient object may reach two leaves (``a + b``), a reshape/transpose view may
+    # share memory with another leaf's gradient, and broadcast views are read-only: each leaf
+    # gets a private, writeable array.  A view nobody else holds (the transposed gradient of a
+    # weight used as ``x @ W.T``) is kept as it is -- copying it every step would cost time.
+    shared = id(_memory_owner(g.data)) in stored or not g.data.flags.writeable
+    if shared and create_graph:
         g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
-    elif id(g) in stored or not g.data.flags.owndata:
-        # The same gradient object may reach two leaves (``a + b``), a reshape/transpose view
-        # shares memory with another gradient and broadcast views are read-only: give each
-        # leaf a private, writeable array (an optimizer may update .grad in place).
+    elif shared:
         g = Tensor._from_op(np.array(g.data), None)
-    stored.add(id(g))
+    stored.add(id(_memory_owner(g.data)))
     tensor.grad = g
+
+
+def _memory_owner(array: np.ndarray) -> object:
+    """The object that owns an array's memory (NumPy points every view straight at it)."""
+    return array if array.base is None else array.base
 
 
 def _checked(node: Any, index: int, inp: Tensor, g: Any) -> Tensor:

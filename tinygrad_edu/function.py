@@ -73,9 +73,9 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays; record a graph node if a gradient is needed."""
-        ctx = cls()
-        try:
-            needs = tuple(t.requires_grad for t in inputs)
+        ctx = cls.__new__(cls)
+        try:  # a list comprehension over the slot, not a generator over the property: hot path
+            needs = tuple([t._requires_grad for t in inputs])
         except AttributeError:  # checked only on failure, to keep the common path cheap
             bad = next(i for i, t in enumerate(inputs) if not isinstance(t, Tensor))
             raise TypeError(
@@ -83,11 +83,11 @@ class Function:
                 "Tensor; wrap array inputs in tg.Tensor(...) and pass settings as keyword "
                 "options (MyOp.apply(x, scale=2.0))"
             ) from None
-        record = Config.grad_enabled and any(needs)
+        record = Config.grad_enabled and True in needs
         ctx.needs_input_grad = needs
         ctx._saved = None
         data = cls.forward(ctx, *[t.data for t in inputs], **options)
-        if not isinstance(data, np.ndarray):
+        if type(data) is not np.ndarray:
             data = np.asarray(data)
         if not record:
             return Tensor._from_op(data, None)

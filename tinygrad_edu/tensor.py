@@ -10,6 +10,7 @@ chain rule itself lives in ``autograd.py``; the ops live in ``ops/``.
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -96,7 +97,9 @@ class Tensor:
         self._requires_grad = False
         self.name = name
         self._retains_grad = False
-        self._hooks: list[Callable[[Tensor], Tensor | None]] = []
+        # An empty tuple until the first hook: a list per tensor would be one more object for
+        # the cycle collector to scan, and big graphs hold hundreds of thousands of tensors.
+        self._hooks: list[Callable[[Tensor], Tensor | None]] | tuple = ()
         self.requires_grad = requires_grad
 
     @classmethod
@@ -104,7 +107,7 @@ class Tensor:
         """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
         t = cls.__new__(cls)
         t.data, t.grad, t._ctx, t.name = data, None, ctx, None
-        t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, []
+        t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, ()
         return t
 
     # -- properties ----------------------------------------------------------------------
@@ -275,6 +278,9 @@ class Tensor:
         """Call ``fn(grad)`` when this tensor's gradient is computed; a returned Tensor replaces it."""
         if not self.requires_grad:
             raise RuntimeError("register_hook() on a tensor that does not require grad")
+        if not self._hooks:
+            self._hooks = []
+        assert isinstance(self._hooks, list)
         self._hooks.append(fn)
         return _HookHandle(self._hooks, fn)
 
@@ -435,7 +441,7 @@ class Tensor:
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         axes = _axes(self, axis, "mean")
-        count = int(np.prod([self.shape[a] for a in axes]))
+        count = math.prod(self.shape[a] for a in axes)
         return self.sum(axis=axes, keepdims=keepdims) * (1.0 / max(count, 1))
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -450,7 +456,7 @@ class Tensor:
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         """Variance, mean((x - mean(x))**2); ``ddof=1`` for the unbiased estimate (PyTorch's default)."""
         axes = _axes(self, axis, "var")
-        count = int(np.prod([self.shape[a] for a in axes]))
+        count = math.prod(self.shape[a] for a in axes)
         centered = self - self.mean(axis=axes, keepdims=True)
         return (centered * centered).sum(axis=axes, keepdims=keepdims) * (1.0 / max(count - ddof, 1))
 
@@ -506,7 +512,7 @@ class Tensor:
         if self.ndim == 0:
             return self.reshape(1)
         start, end = _axes(self, (start_dim, end_dim), "flatten", keep_order=True)
-        merged = int(np.prod(self.shape[start:end + 1]))
+        merged = math.prod(self.shape[start:end + 1])
         return self.reshape(*self.shape[:start], merged, *self.shape[end + 1:])
 
     def squeeze(self, axis: Any = None) -> Tensor:
@@ -554,7 +560,8 @@ class Tensor:
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and self.shape[lead + i] != 1
         )
-        return self.sum(axis=axes, keepdims=True).reshape(shape)
+        summed = reduce.Sum.apply(self, axis=axes, keepdims=True)  # axes are valid by construction
+        return summed if summed.shape == shape else shape_ops.Reshape.apply(summed, shape=shape)
 
     def __getitem__(self, index: Any) -> Tensor:
         """NumPy indexing: ints, slices, None, ..., integer arrays and boolean masks.
@@ -639,9 +646,9 @@ def _operand(x: Any, like: Tensor) -> Tensor:
     """
     if isinstance(x, Tensor):
         return x
-    if _is_scalar(x):
+    if type(x) is float or type(x) is int or _is_scalar(x):  # cheap type test first: hot path
         if like.dtype.kind == "f":
-            return Tensor._from_op(np.asarray(x, dtype=like.dtype), None)
+            return Tensor._from_op(np.array(x, dtype=like.dtype), None)
         if isinstance(x, (float, np.floating)):
             return Tensor._from_op(np.asarray(x, dtype=_DEFAULT_DTYPE["float"]), None)
     return Tensor(x)
@@ -657,7 +664,7 @@ def _binary(op: Any, x: Tensor, other: Any) -> Tensor:
     y = _operand(other, x)
     if x.dtype != y.dtype:
         x, y = _common_dtype(x, y)
-    if x.shape != y.shape:
+    if x.shape != y.shape and not _scalar_constant(x) and not _scalar_constant(y):
         shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
         if Config.grad_enabled:
             if x.requires_grad and x.shape != shape:
@@ -665,6 +672,11 @@ def _binary(op: Any, x: Tensor, other: Any) -> Tensor:
             if y.requires_grad and y.shape != shape:
                 y = y.broadcast_to(shape)
     return op.apply(x, y)
+
+
+def _scalar_constant(t: Tensor) -> bool:
+    """A 0-d tensor that needs no gradient: NumPy broadcasts it and nothing must be summed back."""
+    return t.data.ndim == 0 and not t._requires_grad
 
 
 def _common_dtype(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:

@@ -10,10 +10,20 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .shape import BroadcastTo, Reshape
 
 
 def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+def _spread(grad_out: Tensor, kept: tuple[int, ...], shape: tuple[int, ...]) -> Tensor:
+    """Put the reduced axes back (size 1), then broadcast to the input's shape.
+
+    The shapes are right by construction, so the ops are applied directly, skipping the
+    argument checks that the Tensor methods make for users (this runs in every backward).
+    """
+    return BroadcastTo.apply(Reshape.apply(grad_out, shape=kept), shape=shape)
 
 
 class Sum(Function):
@@ -22,12 +32,12 @@ class Sum(Function):
     rules = ("∂Σx/∂xᵢ = 1",)
 
     def forward(ctx, x, axis, keepdims):
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        return x.sum(axis=axis, keepdims=keepdims)
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
         kept = _kept_shape(x.shape, ctx.options["axis"])
-        return grad_out.reshape(kept).broadcast_to(x.shape)
+        return _spread(grad_out, kept, x.shape)
 
 
 class Max(Function):
@@ -36,7 +46,7 @@ class Max(Function):
     rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
 
     def forward(ctx, x, axis, keepdims):
-        out = np.max(x, axis=axis, keepdims=True)
+        out = x.max(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         return out if keepdims else np.squeeze(out, axis=axis)
 
@@ -47,5 +57,5 @@ class Max(Function):
         winners = x.data == kept_max
         share = winners / winners.sum(axis=ctx.options["axis"], keepdims=True)
         kept = _kept_shape(x.shape, ctx.options["axis"])
-        spread = grad_out.reshape(kept).broadcast_to(x.shape)
+        spread = _spread(grad_out, kept, x.shape)
         return spread * Tensor._from_op(share.astype(grad_out.dtype), None)

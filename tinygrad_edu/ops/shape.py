@@ -8,6 +8,7 @@ shape errors that name the op and the shapes, before NumPy could raise its own.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,11 +19,18 @@ from ..tensor import Tensor
 
 # -- checks and normalisation (called from the Tensor methods) ------------------------------------
 def broadcast_shape(op: str, *shapes: tuple[int, ...], target: tuple | None = None) -> tuple:
-    """The common shape of ``shapes`` under NumPy broadcasting, or a clear ValueError."""
-    try:
-        shape = np.broadcast_shapes(*shapes)
-    except ValueError:
-        shape = None
+    """The common shape of ``shapes`` under NumPy broadcasting, or a clear ValueError.
+
+    Written in plain Python: it runs for every broadcast (forward and backward), and
+    ``np.broadcast_shapes`` costs microseconds because it builds arrays.
+    """
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    shape: tuple | None = tuple(max(sizes) if 0 not in sizes else 0 for sizes in zip(*padded))
+    for s in padded:
+        if any(n != 1 and n != m for n, m in zip(s, shape)):  # type: ignore[arg-type]
+            shape = None
+            break
     if shape is None or (target is not None and shape != target):
         listed = " and ".join(str(tuple(s)) for s in shapes)
         raise ValueError(
@@ -39,10 +47,10 @@ def infer_shape(old: tuple[int, ...], shape: Any) -> tuple[int, ...]:
     if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
         raise TypeError(f"reshape: sizes must be integers, got {shape} (for tensor of shape {old})")
     shape = tuple(int(n) for n in shape)
-    size = int(np.prod(old))
+    size = math.prod(old)  # math.prod, not np.prod: this runs on every reshape
     if shape.count(-1) > 1 or any(n < -1 for n in shape):
         raise ValueError(f"reshape: invalid shape {shape}; only one dimension may be -1")
-    known = int(np.prod([n for n in shape if n != -1]))
+    known = math.prod(n for n in shape if n != -1)
     if -1 in shape:
         if known == 0 or size % known:
             raise ValueError(f"reshape: cannot reshape {old} ({size} elements) to {shape}")
