@@ -22,6 +22,13 @@ below about 0.5 however wide the layer; the *mean* error still falls, because th
 gets steeper and the region where it is wrong gets narrower, and away from the jump
 (|x| > 0.3) the fit does converge.
 
+The tutorial states the theorem as "given sufficient neurons and non-linear activation".
+Non-linear is not enough: the activation must not be a polynomial (Leshno et al. 1993).
+The script measures it too: with x² as the activation, a hidden layer of any width
+computes a quadratic polynomial of x, so on sin its error stops at the error of the best
+quadratic (mean |error| 0.36 at every width from 2 to 32 units in the full run) while tanh
+goes down to 0.001.
+
 One choice needs a word: the first layer starts with its "switch points" -b/w spread
 uniformly over the interval (w ~ N(0, 1), b = -w·c with c ~ U(-3, 3)).  With PyTorch's
 default init all units switch inside [-1, 1] with gentle slopes, and many more steps are
@@ -59,8 +66,15 @@ TARGETS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def one_hidden_layer(width: int, seed: int) -> nn.Sequential:
-    """x -> Linear(1, width) -> tanh -> Linear(width, 1), in float64, switch points spread out.
+class Square(nn.Module):
+    """y = x²: nonlinear, but a polynomial -- the activation the theorem excludes."""
+
+    def forward(self, x: tg.Tensor) -> tg.Tensor:
+        return x * x
+
+
+def one_hidden_layer(width: int, seed: int, activation: type[nn.Module] = nn.Tanh) -> nn.Sequential:
+    """x -> Linear(1, width) -> activation -> Linear(width, 1), in float64, switch points spread out.
 
     Unit i computes tanh(w_i·x + b_i), which switches sign at x = -b_i/w_i; drawing that
     point uniformly over the interval gives every unit something to do from the start.
@@ -71,7 +85,7 @@ def one_hidden_layer(width: int, seed: int) -> nn.Sequential:
     centres = rng.uniform(*INTERVAL, size=width)
     assert hidden.bias is not None
     hidden.bias.data = -hidden.weight.data[:, 0] * centres
-    return nn.Sequential(hidden, nn.Tanh(), nn.Linear(width, 1, dtype=np.float64, rng=rng))
+    return nn.Sequential(hidden, activation(), nn.Linear(width, 1, dtype=np.float64, rng=rng))
 
 
 def fit(model: nn.Module, x: np.ndarray, y: np.ndarray, steps: int, lr: float) -> float:
@@ -112,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     print(f"one hidden tanh layer, {steps} Adam steps, {n_samples} samples on {INTERVAL}; "
           f"errors on a grid of {len(grid)} points")
-    print(f"{'target':>6} {'width':>5} {'max|err|':>9} {'mean|err|':>9} {'RMSE':>8} {'train MSE':>10}")
+    print(f"{'target':>18} {'width':>5} {'max|err|':>9} {'mean|err|':>9} {'RMSE':>8} {'train MSE':>10}")
     for name, target in TARGETS.items():
         x, y = tg.data.make_regression_1d(name, n_samples=n_samples, x_range=INTERVAL, seed=0)
         samples[name] = (x[:, 0], y[:, 0])
@@ -125,8 +139,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for key in errors[name]:
                 errors[name][key].append(err[key])
             predictions[name][width] = pred
-            print(f"{name:>6} {width:>5} {err['max']:>9.4f} {err['mean']:>9.4f} "
+            print(f"{name:>18} {width:>5} {err['max']:>9.4f} {err['mean']:>9.4f} "
                   f"{err['rmse']:>8.4f} {train_mse:>10.2e}")
+
+    # "Non-linear" is not enough: with a polynomial activation the network is a polynomial of
+    # fixed degree (here 2) however wide it is, so its error has a floor: the best quadratic.
+    x, y = tg.data.make_regression_1d("sin", n_samples=n_samples, x_range=INTERVAL, seed=0)
+    squared: dict[str, list[float]] = {"max": [], "mean": []}
+    for width in widths:
+        model = one_hidden_layer(width, seed=width, activation=Square)
+        train_mse = fit(model, x, y, steps, lr)
+        err, _ = grid_errors(model, np.sin, grid)
+        squared["max"].append(err["max"])
+        squared["mean"].append(err["mean"])
+        print(f"{'sin, x² activation':>18} {width:>5} {err['max']:>9.4f} {err['mean']:>9.4f} "
+              f"{err['rmse']:>8.4f} {train_mse:>10.2e}")
+    best_quadratic = np.abs(np.polyval(np.polyfit(grid, np.sin(grid), 2), grid) - np.sin(grid))
+    errors["sin_square_activation"] = squared
 
     step = errors["step"]
     print(f"step: max error stays >= {min(step['max']):.2f} at every width (no continuous function "
@@ -137,12 +166,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         e = errors[name]
         print(f"{name}: max error {e['max'][0]:.3f} -> {e['max'][-1]:.3f}, mean error "
               f"{e['mean'][0]:.4f} -> {e['mean'][-1]:.4f} from {widths[0]} to {widths[-1]} units")
+    print(f"sin with x² activation: mean error {squared['mean'][-1]:.3f} at {widths[-1]} units, "
+          f"no better than the best quadratic polynomial ({best_quadratic.mean():.3f}): "
+          "non-linear is not enough")
 
     plt = pyplot()
     if plt is not None:
         _plot_fits(plt, args.out, grid, samples, predictions, widths)
-        _plot_errors(plt, args.out, widths, errors)
-    return {"widths": widths, "errors": errors, "steps": steps, "n_samples": n_samples}
+        _plot_errors(plt, args.out, widths, errors, float(best_quadratic.mean()))
+    return {"widths": widths, "errors": errors, "steps": steps, "n_samples": n_samples,
+            "best_quadratic_mean_error": float(best_quadratic.mean())}
 
 
 def _plot_fits(plt: Any, out: Any, grid: np.ndarray, samples: dict, predictions: dict,
@@ -164,12 +197,16 @@ def _plot_fits(plt: Any, out: Any, grid: np.ndarray, samples: dict, predictions:
     save_figure(fig, out, "universal_approximation_fits.png")
 
 
-def _plot_errors(plt: Any, out: Any, widths: list[int], errors: dict) -> None:
+def _plot_errors(plt: Any, out: Any, widths: list[int], errors: dict, best_quadratic: float) -> None:
     fig, axes = plt.subplots(1, len(TARGETS), figsize=(13, 3.8), sharey=True)
     for ax, name in zip(axes, TARGETS):
         e = errors[name]
         ax.loglog(widths, e["max"], "o-", label="max |error|")
         ax.loglog(widths, e["mean"], "s-", label="mean |error|")
+        if name == "sin":
+            ax.loglog(widths, errors["sin_square_activation"]["mean"], "d--", color="tab:purple",
+                      label="mean |error|, x² activation")
+            ax.axhline(best_quadratic, color="tab:purple", ls=":", lw=1, label="best quadratic polynomial")
         if name == "step":
             ax.loglog(widths, e["max_away_from_0"], "^--", label=f"max |error|, |x| > {JUMP_WINDOW}")
             ax.axhline(0.5, color="grey", ls=":", lw=1.2, label="0.5: least max error of any continuous fit")
@@ -180,7 +217,7 @@ def _plot_errors(plt: Any, out: Any, widths: list[int], errors: dict) -> None:
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8, loc="lower left")
     axes[0].set_ylabel("error on a 2001-point grid")
-    fig.suptitle("Error against width (one hidden tanh layer)")
+    fig.suptitle("Error against width (one hidden layer, tanh unless marked)")
     fig.tight_layout()
     save_figure(fig, out, "universal_approximation_error_vs_width.png")
 

@@ -20,7 +20,7 @@ EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 def load_example(name: str) -> ModuleType:
     """Import ``examples/NAME.py`` as a module (the examples import ``_common`` from their folder)."""
     if str(EXAMPLES) not in sys.path:
-        sys.path.insert(0, str(EXAMPLES))
+        sys.path.append(str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -55,6 +55,10 @@ def test_universal_approximation_error_falls_with_width_except_max_error_of_step
     step = errors["step"]
     assert min(step["max"]) >= 0.45  # no continuous fit gets within 0.5 of a jump
     assert step["mean"][-1] < 0.7 * step["mean"][0]  # ...but the region where it is wrong shrinks
+    # A polynomial activation (x²) gives a quadratic at any width: stuck at the best quadratic.
+    squared = errors["sin_square_activation"]["mean"]
+    assert min(squared) >= 0.98 * result["best_quadratic_mean_error"]
+    assert errors["sin"]["mean"][-1] < 0.2 * squared[-1]
     assert_plots(tmp_path, "universal_approximation_fits.png", "universal_approximation_error_vs_width.png")
 
 
