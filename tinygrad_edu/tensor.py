@@ -505,7 +505,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """The transpose (axes reversed)."""
-        return self.transpose()
+        return shape_ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions start_dim..end_dim into one (all of them by default)."""
@@ -668,9 +668,9 @@ def _binary(op: Any, x: Tensor, other: Any) -> Tensor:
         shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
         if Config.grad_enabled:
             if x.requires_grad and x.shape != shape:
-                x = x.broadcast_to(shape)
+                x = shape_ops.BroadcastTo.apply(x, shape=shape)  # shape checked just above
             if y.requires_grad and y.shape != shape:
-                y = y.broadcast_to(shape)
+                y = shape_ops.BroadcastTo.apply(y, shape=shape)
     return op.apply(x, y)
 
 

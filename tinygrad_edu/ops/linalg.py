@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor, _common_dtype
-from .shape import broadcast_shape
+from .shape import Transpose, broadcast_shape
 
 
 def matmul(x: Tensor, y: Tensor) -> Tensor:
@@ -51,6 +51,25 @@ class MatMul(Function):
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         g = grad_out.unsqueeze(-2) if x.ndim == 1 else grad_out
         g = g.unsqueeze(-1) if y.ndim == 1 else g
-        gx = (g @ y2.swapaxes(-1, -2)).sum_to(x2.shape).reshape(x.shape) if need_x else None
-        gy = (x2.swapaxes(-1, -2) @ g).sum_to(y2.shape).reshape(y.shape) if need_y else None
+        gx = (g @ _mT(y2)).sum_to(x2.shape).reshape(x.shape) if need_x else None
+        if need_y and _is_transposed_matrix(y2) and x2.ndim == 2:
+            # y is a transposed view, as W.T in Linear's x @ W.T.  (Xᵀ G) = (Gᵀ X)ᵀ, and
+            # computing it that way makes W.grad come out C-contiguous after Transpose's
+            # backward: the optimizer's update on it is then ~4x faster than on a strided view.
+            gy = _mT(_mT(g) @ x2)
+        elif need_y:
+            gy = (_mT(x2) @ g).sum_to(y2.shape).reshape(y.shape)
+        else:
+            gy = None
         return gx, gy
+
+
+def _mT(t: Tensor) -> Tensor:
+    """Swap the last two axes.  Applied directly: backward needs no argument checks."""
+    axes = (*range(t.ndim - 2), t.ndim - 1, t.ndim - 2)
+    return Transpose.apply(t, axes=axes)
+
+
+def _is_transposed_matrix(t: Tensor) -> bool:
+    flags = t.data.flags
+    return t.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
