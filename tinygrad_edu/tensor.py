@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import builtins
 import math
-import numbers
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -286,16 +285,16 @@ class Tensor:
 
     # -- arithmetic (broadcasting is made explicit in _binary) ----------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return _binary(elementwise.Add, self, other)
+        return operands.binary(elementwise.Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _binary(elementwise.Add, _operand(other, self), self)
+        return operands.binary(elementwise.Add, operands.operand(other, self), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _binary(elementwise.Mul, self, other)
+        return operands.binary(elementwise.Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _binary(elementwise.Mul, _operand(other, self), self)
+        return operands.binary(elementwise.Mul, operands.operand(other, self), self)
 
     # -- in-place forms: ``w -= lr * w.grad`` inside no_grad is the hand-written SGD step ----------
     def __iadd__(self, other: Any) -> Tensor:
@@ -344,39 +343,39 @@ class Tensor:
 
     def __sub__(self, other: Any) -> Tensor:
         """x - y = x + (-y); for a Python number, one Add of the negated constant."""
-        if _is_scalar(other):
+        if operands.is_scalar(other):
             return self + (-other)
-        return self + (-_operand(other, self))
+        return self + (-operands.operand(other, self))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _operand(other, self) + (-self)
+        return operands.operand(other, self) + (-self)
 
     def __truediv__(self, other: Any) -> Tensor:
         """x / y = x * y**-1; for a Python number, one Mul by its reciprocal."""
-        if _is_scalar(other):
+        if operands.is_scalar(other):
             return self * (1.0 / other)
-        return self * _operand(other, self) ** -1
+        return self * operands.operand(other, self) ** -1
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _operand(other, self) * self ** -1
+        return operands.operand(other, self) * self ** -1
 
     def __pow__(self, exponent: Any) -> Tensor:
         """x ** c for a number c, or x ** y for a tensor y (then x must be positive)."""
-        if _is_scalar(exponent):
+        if operands.is_scalar(exponent):
             base = self
             if self.dtype.kind != "f" and (isinstance(exponent, (float, np.floating)) or exponent < 0):
-                base = _as_float(self)  # [4] ** 0.5 and [2] ** -1 are not integers
+                base = operands.as_float(self)  # [4] ** 0.5 and [2] ** -1 are not integers
             return elementwise.PowConst.apply(base, exponent=float(exponent))
-        return _binary(elementwise.Pow, self, exponent)
+        return operands.binary(elementwise.Pow, self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
-        return _binary(elementwise.Pow, _operand(base, self), self)
+        return operands.binary(elementwise.Pow, operands.operand(base, self), self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return linalg.matmul(self, _operand(other, self))
+        return linalg.matmul(self, operands.operand(other, self))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return linalg.matmul(_operand(other, self), self)
+        return linalg.matmul(operands.operand(other, self), self)
 
     def matmul(self, other: Any) -> Tensor:
         return self @ other
@@ -386,29 +385,29 @@ class Tensor:
 
     # -- comparisons: boolean tensors, no gradient ---------------------------------------------
     def __lt__(self, other: Any) -> Tensor:
-        return _compare(np.less, self, other)
+        return operands.compare(np.less, self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _compare(np.less_equal, self, other)
+        return operands.compare(np.less_equal, self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _compare(np.greater, self, other)
+        return operands.compare(np.greater, self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _compare(np.greater_equal, self, other)
+        return operands.compare(np.greater_equal, self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.equal, self, other)
+        return operands.compare(np.equal, self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _compare(np.not_equal, self, other)
+        return operands.compare(np.not_equal, self, other)
 
     # -- elementwise functions ------------------------------------------------------------------
     def exp(self) -> Tensor:
-        return elementwise.Exp.apply(_as_float(self))
+        return elementwise.Exp.apply(operands.as_float(self))
 
     def log(self) -> Tensor:
-        return elementwise.Log.apply(_as_float(self))
+        return elementwise.Log.apply(operands.as_float(self))
 
     def sqrt(self) -> Tensor:
         return self ** 0.5
@@ -419,28 +418,28 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max; where both are equal each side gets half the gradient."""
-        return _binary(elementwise.Maximum, self, other)
+        return operands.binary(elementwise.Maximum, self, other)
 
     def minimum(self, other: Any) -> Tensor:
-        return -((-self).maximum(-_operand(other, self)))
+        return -((-self).maximum(-operands.operand(other, self)))
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         """Limit values to [min, max]; the gradient is 1 inside (ends included), 0 outside."""
-        if _is_scalar(min) and _is_scalar(max) and min > max:
+        if operands.is_scalar(min) and operands.is_scalar(max) and min > max:
             raise ValueError(f"clip: min ({min}) is larger than max ({max}); swap them")
         out = self
         if max is not None:
-            out = where(self.data > np.asarray(max), _operand(max, self), out)
+            out = where(self.data > np.asarray(max), operands.operand(max, self), out)
         if min is not None:
-            out = where(self.data < np.asarray(min), _operand(min, self), out)
+            out = where(self.data < np.asarray(min), operands.operand(min, self), out)
         return out
 
     # -- reductions -------------------------------------------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return reduce.Sum.apply(self, axis=_axes(self, axis, "sum"), keepdims=keepdims)
+        return reduce.Sum.apply(self, axis=operands.normalize_axes(self, axis, "sum"), keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        axes = _axes(self, axis, "mean")
+        axes = operands.normalize_axes(self, axis, "mean")
         count = math.prod(self.shape[a] for a in axes)
         return self.sum(axis=axes, keepdims=keepdims) * (1.0 / max(count, 1))
 
@@ -448,14 +447,14 @@ class Tensor:
         """Largest value; tied maxima share the gradient equally."""
         if self.size == 0:
             raise ValueError("max() of an empty tensor has no value")
-        return reduce.Max.apply(self, axis=_axes(self, axis, "max"), keepdims=keepdims)
+        return reduce.Max.apply(self, axis=operands.normalize_axes(self, axis, "max"), keepdims=keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return -((-self).max(axis=axis, keepdims=keepdims))
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
         """Variance, mean((x - mean(x))**2); ``ddof=1`` for the unbiased estimate (PyTorch's default)."""
-        axes = _axes(self, axis, "var")
+        axes = operands.normalize_axes(self, axis, "var")
         count = math.prod(self.shape[a] for a in axes)
         centered = self - self.mean(axis=axes, keepdims=True)
         return (centered * centered).sum(axis=axes, keepdims=keepdims) * (1.0 / max(count - ddof, 1))
@@ -465,11 +464,11 @@ class Tensor:
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (an integer tensor, not differentiable)."""
-        ax = None if axis is None or self.ndim == 0 else _axes(self, axis, "argmax")[0]
+        ax = None if axis is None or self.ndim == 0 else operands.normalize_axes(self, axis, "argmax")[0]
         return Tensor._from_op(np.asarray(np.argmax(self.data, axis=ax, keepdims=keepdims)), None)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        ax = None if axis is None or self.ndim == 0 else _axes(self, axis, "argmin")[0]
+        ax = None if axis is None or self.ndim == 0 else operands.normalize_axes(self, axis, "argmin")[0]
         return Tensor._from_op(np.asarray(np.argmin(self.data, axis=ax, keepdims=keepdims)), None)
 
     # -- shape --------------------------------------------------------------------------------------
@@ -496,9 +495,10 @@ class Tensor:
     def swapaxes(self, a: int, b: int) -> Tensor:
         perm = list(range(self.ndim))
         if self.ndim == 0:
-            _axes(self, (a, b), "swapaxes")  # only checks the range: a 0-d tensor has no axes
+            # only checks the range: a 0-d tensor has no axes to swap
+            operands.normalize_axes(self, (a, b), "swapaxes")
             return self
-        a, b = _axes(self, (a, b), "swapaxes", keep_order=True)
+        a, b = operands.normalize_axes(self, (a, b), "swapaxes", keep_order=True)
         perm[a], perm[b] = perm[b], perm[a]
         return shape_ops.Transpose.apply(self, axes=tuple(perm))
 
@@ -511,7 +511,7 @@ class Tensor:
         """Merge dimensions start_dim..end_dim into one (all of them by default)."""
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = _axes(self, (start_dim, end_dim), "flatten", keep_order=True)
+        start, end = operands.normalize_axes(self, (start_dim, end_dim), "flatten", keep_order=True)
         merged = math.prod(self.shape[start:end + 1])
         return self.reshape(*self.shape[:start], merged, *self.shape[end + 1:])
 
@@ -519,7 +519,7 @@ class Tensor:
         """Drop dimensions of size 1 (all of them, or the given ones)."""
         if axis is None:
             return self.reshape(*[n for n in self.shape if n != 1])
-        axes = _axes(self, axis, "squeeze")
+        axes = operands.normalize_axes(self, axis, "squeeze")
         for a in axes:
             if self.shape[a] != 1:
                 raise ValueError(f"squeeze: axis {a} has size {self.shape[a]}, not 1 (shape {self.shape})")
@@ -572,7 +572,7 @@ class Tensor:
         try:
             return shape_ops.GetItem.apply(self, index=idx)
         except IndexError as err:  # out of range, float index, mask of the wrong shape...
-            shown = _show_index(index)
+            shown = operands.show_index(index)
             raise IndexError(
                 f"cannot index a tensor of shape {self.shape} with {shown}: {err}. Indices "
                 "must be integers within each axis's size (negative counts from the end), "
@@ -584,18 +584,19 @@ class Tensor:
         return activations.ReLU.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return activations.Sigmoid.apply(_as_float(self))
+        return activations.Sigmoid.apply(operands.as_float(self))
 
     def tanh(self) -> Tensor:
-        return activations.Tanh.apply(_as_float(self))
+        return activations.Tanh.apply(operands.as_float(self))
 
     def leaky_relu(self, alpha: builtins.float = 0.01) -> Tensor:
         """x for x > 0, alpha*x otherwise (composed: where(x > 0, x, alpha*x))."""
         return where(self.data > 0, self, self * alpha)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        axes = _axes(self, axis, "log_softmax")  # () for a 0-d tensor: reduce over everything
-        return activations.LogSoftmax.apply(_as_float(self), axis=axes[0] if axes else None)
+        # () for a 0-d tensor: then it reduces over everything
+        axes = operands.normalize_axes(self, axis, "log_softmax")
+        return activations.LogSoftmax.apply(operands.as_float(self), axis=axes[0] if axes else None)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(log_softmax(x)): stable for huge logits because log_softmax is."""
@@ -617,126 +618,9 @@ class _HookHandle:
             self._hooks.remove(self._fn)
 
 
-# -- helpers shared by the methods above ---------------------------------------------------------
-def _is_scalar(x: Any) -> bool:
-    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
-
-
-def _show_index(index: Any) -> str:
-    """An index as the user typed it (``[:, 10]``), shortened, for error messages."""
-    def one(i: Any) -> str:
-        if isinstance(i, slice):
-            parts = ["" if v is None else str(v) for v in (i.start, i.stop, i.step)]
-            return ":".join(parts[:2] if i.step is None else parts)
-        return "..." if i is Ellipsis else repr(i)
-    text = ", ".join(one(i) for i in index) if isinstance(index, tuple) else one(index)
-    return "[" + (text if len(text) <= 80 else text[:77] + "...") + "]"
-
-
-def _as_float(t: Tensor) -> Tensor:
-    """Integer or bool data entering exp/log/sigmoid... becomes the default float dtype (as in PyTorch)."""
-    return t if t.dtype.kind == "f" else t.astype(_DEFAULT_DTYPE["float"])
-
-
-def _operand(x: Any, like: Tensor) -> Tensor:
-    """Turn the other operand of a binary op into a Tensor.
-
-    A Python or NumPy scalar takes the tensor's float dtype, so ``float32_tensor * 2.5`` stays
-    float32 (as in PyTorch); arrays and lists keep their own dtype.
-    """
-    if isinstance(x, Tensor):
-        return x
-    if type(x) is float or type(x) is int or _is_scalar(x):  # cheap type test first: hot path
-        if like.dtype.kind == "f":
-            return Tensor._from_op(np.array(x, dtype=like.dtype), None)
-        if isinstance(x, (float, np.floating)):
-            return Tensor._from_op(np.asarray(x, dtype=_DEFAULT_DTYPE["float"]), None)
-    return Tensor(x)
-
-
-def _binary(op: Any, x: Tensor, other: Any) -> Tensor:
-    """Apply an elementwise binary op, making broadcasting an explicit graph node.
-
-    When shapes differ, an input that requires grad is first broadcast with ``broadcast_to``,
-    whose backward sums the gradient back to the input's shape -- so the op itself only ever
-    sees equal shapes for differentiable inputs, and graph pictures show the broadcast.
-    """
-    y = _operand(other, x)
-    if x.dtype != y.dtype:
-        x, y = _common_dtype(x, y)
-    if x.shape != y.shape and not _scalar_constant(x) and not _scalar_constant(y):
-        shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
-        if Config.grad_enabled:
-            if x.requires_grad and x.shape != shape:
-                x = shape_ops.BroadcastTo.apply(x, shape=shape)  # shape checked just above
-            if y.requires_grad and y.shape != shape:
-                y = shape_ops.BroadcastTo.apply(y, shape=shape)
-    return op.apply(x, y)
-
-
-def _scalar_constant(t: Tensor) -> bool:
-    """A 0-d tensor that needs no gradient: NumPy broadcasts it and nothing must be summed back."""
-    return t.data.ndim == 0 and not t._requires_grad
-
-
-def _common_dtype(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """int/bool meets float: the integer side takes the float dtype (PyTorch's rule)."""
-    if x.dtype.kind == "f" and y.dtype.kind != "f":
-        return x, y.astype(x.dtype)
-    if y.dtype.kind == "f" and x.dtype.kind != "f":
-        return x.astype(y.dtype), y
-    return x, y
-
-
-def _compare(fn: Callable, x: Tensor, other: Any) -> Tensor:
-    y = _operand(other, x)
-    if x.shape != y.shape:
-        shape_ops.broadcast_shape(fn.__name__, x.shape, y.shape)
-    return Tensor._from_op(fn(x.data, y.data), None)
-
-
-def _axes(t: Tensor, axis: Any, op: str, keep_order: bool = False) -> tuple[int, ...]:
-    """Normalise ``axis`` (None, int or tuple) to a tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(t.ndim))
-    raw = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in raw:
-        if not isinstance(a, (int, np.integer)) or not -max(t.ndim, 1) <= a < max(t.ndim, 1):
-            raise ValueError(
-                f"{op}: axis {a} is out of range for a tensor of shape {t.shape} "
-                f"(valid: {-t.ndim} to {t.ndim - 1})"
-            )
-        out.append(int(a) % max(t.ndim, 1))
-    if t.ndim == 0:
-        return ()  # like PyTorch, axis 0 / -1 of a 0-d tensor is accepted and reduces nothing
-    if not keep_order:
-        if len(set(out)) != len(out):
-            raise ValueError(f"{op}: repeated axis in {axis}")
-        out.sort()
-    return tuple(out)
-
-
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """Pick ``x`` where ``condition`` is true, else ``y`` (the condition gets no gradient)."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
-    a = x if isinstance(x, Tensor) else None
-    b = y if isinstance(y, Tensor) else None
-    like = a if a is not None else b if b is not None else Tensor(x)
-    a = _operand(x, like)
-    b = _operand(y, like)
-    if a.dtype != b.dtype:
-        a, b = _common_dtype(a, b)
-    shape = shape_ops.broadcast_shape("where", cond.shape, a.shape, b.shape)
-    if Config.grad_enabled:
-        if a.requires_grad and a.shape != shape:
-            a = a.broadcast_to(shape)
-        if b.requires_grad and b.shape != shape:
-            b = b.broadcast_to(shape)
-    return elementwise.Where.apply(a, b, condition=cond)
-
-
-# The op modules build Tensors, so they are imported once the class exists.
-from . import autograd  # noqa: E402
+# The op modules (and the operand rules) build Tensors, so they are imported once the class
+# exists.  ``where`` is re-exported here because it is part of the Tensor API.
+from . import autograd, operands  # noqa: E402
+from .operands import where  # noqa: E402,F401
 from .ops import activations, elementwise, linalg, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

@@ -8,7 +8,8 @@ right), applies dX = dZ @ Yᵀ and dY = Xᵀ @ dZ, sums away broadcast batch dim
 from __future__ import annotations
 
 from ..function import Function
-from ..tensor import Tensor, _common_dtype
+from ..operands import common_dtype
+from ..tensor import Tensor
 from .shape import Transpose, broadcast_shape
 
 
@@ -30,7 +31,7 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
     if x.ndim > 2 or y.ndim > 2:
         broadcast_shape("matmul (batch dimensions)", x.shape[:-2], y.shape[:-2])
     if x.dtype != y.dtype:
-        x, y = _common_dtype(x, y)  # float32 @ int stays float32, as for the other binary ops
+        x, y = common_dtype(x, y)  # float32 @ int stays float32, as for the other binary ops
     return MatMul.apply(x, y)
 
 
