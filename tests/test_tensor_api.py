@@ -388,3 +388,13 @@ def test_integer_operands_take_the_float_dtype_in_matmul_and_concatenate():
     assert tg.concatenate([f, i]).dtype == np.float32
     assert tg.stack([i, f]).dtype == np.float32
     assert tg.concatenate([i, i]).dtype == np.int64
+
+
+def test_subtracting_a_named_tensor_keeps_its_name_in_the_graph():
+    # pictures of ``pred - y`` must say y, not an anonymous constant
+    pred = Tensor([1.0, 2.0], requires_grad=True, name="pred")
+    y = Tensor([0.0, 1.0], name="y")
+    diff = pred - y
+    assert [t.name for t in diff._ctx.inputs] == ["pred", "-y"]
+    np.testing.assert_array_equal(diff.numpy(), [1.0, 1.0])
+    assert (y - pred)._ctx.inputs[1].name == "-pred"

@@ -345,10 +345,10 @@ class Tensor:
         """x - y = x + (-y); for a Python number, one Add of the negated constant."""
         if operands.is_scalar(other):
             return self + (-other)
-        return self + (-operands.operand(other, self))
+        return self + _negated(operands.operand(other, self))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return operands.operand(other, self) + (-self)
+        return operands.operand(other, self) + _negated(self)
 
     def __truediv__(self, other: Any) -> Tensor:
         """x / y = x * y**-1; for a Python number, one Mul by its reciprocal."""
@@ -605,6 +605,14 @@ class Tensor:
     def step(self) -> Tensor:
         """Heaviside step, 1 where x >= 0 else 0 (the perceptron's activation); gradient 0."""
         return activations.Step.apply(self)
+
+
+def _negated(t: Tensor) -> Tensor:
+    """-t, named "-y" when t is named y, so pictures of ``pred - y`` still say y."""
+    out = -t
+    if t.name and out.name is None:
+        out.name = f"-{t.name}"
+    return out
 
 
 class _HookHandle:
