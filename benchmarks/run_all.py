@@ -49,10 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     bench_memory.run(t, steps=500 if args.quick else 10_000)
     tables.append(t)
 
+    import profile_step
+
     stamp = datetime.date.today().isoformat()
     body = "\n".join([f"Measured {stamp} on: {machine_info()}.", "",
                       "Medians over repeated runs; ratios are to hand-written NumPy measured in the "
-                      "same process.", ""] + [tb.markdown() for tb in tables])
+                      "same process.", ""] + [tb.markdown() for tb in tables]
+                     + ["### Where the time goes (profiles)", "", profile_step.run()])
     print(body)
     if args.quick:
         return 0
