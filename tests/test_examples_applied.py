@@ -6,42 +6,9 @@ the test checks the claim the example exists to demonstrate, plus the pictures i
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-import sys
-from types import ModuleType
-
 import numpy as np
 import pytest
-
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
-
-
-def load_example(name: str) -> ModuleType:
-    """Import ``examples/NAME.py`` as a module (the examples import ``_common`` from their folder)."""
-    if str(EXAMPLES) not in sys.path:
-        sys.path.append(str(EXAMPLES))
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_quick(name: str, out: pathlib.Path) -> dict:
-    return load_example(name).main(["--quick", "--out", str(out)])
-
-
-def assert_pictures(out: pathlib.Path, *names: str) -> None:
-    for name in names:
-        path = out / name
-        assert path.is_file(), f"{name} was not written"
-        assert path.stat().st_size > 1000, f"{name} is suspiciously small ({path.stat().st_size} bytes)"
-
-
-def assert_plots(out: pathlib.Path, *names: str) -> None:
-    pytest.importorskip("matplotlib")
-    assert_pictures(out, *names)
+from example_runner import assert_pictures, assert_plots, run_quick
 
 
 # -- 8. universal_approximation --------------------------------------------------------------------
