@@ -5,13 +5,14 @@
     python docs/gen_figures.py --only xor_mlp activations     # just these (plus guide/errata)
 
 For each example ``examples/NAME.py`` it runs ``main(["--out", "docs/figures/NAME"] (+
-["--quick"]))`` in a fresh Python process, keeps the pictures (PNG, SVG) and the small text
-files it writes, and saves what it printed as ``output.txt`` and what it returned as
-``numbers.json``.  ``guide_figures.py`` draws the guide's own small graphs and traces into
-``figures/guide/``; ``tutorial_checks.py`` measures the tutorial's claims into
-``figures/errata/``.  ``figures/manifest.json`` records the mode, each example's source hash
-and every file's hash, so ``tests/test_docs.py`` can tell a figure that did not come from
-this script (or an example changed since its figures were made).
+["--quick"]))`` in a fresh Python process, keeps the pictures (PNG, SVG) and small files it
+writes that a page shows (PNGs re-encoded with a 256-colour palette, a third of the size),
+and saves what it printed as ``output.txt`` and what it returned as ``numbers.json``.
+``guide_figures.py`` draws the guide's own small graphs and traces into ``figures/guide/``;
+``tutorial_checks.py`` measures the tutorial's claims into ``figures/errata/``.
+``figures/manifest.json`` records the mode, each example's source hash and every file's
+hash, so ``tests/test_docs.py`` can tell a figure that did not come from this script (or an
+example changed since its figures were made).
 
 The results are committed: the site then builds in CI in a few seconds, without running
 fourteen examples.  Everything is seeded, so a rerun on the same machine gives the same bytes.
@@ -27,6 +28,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -47,9 +49,17 @@ EXAMPLE_NAMES = (
     "regression", "classification", "autoencoder", "transfer_learning", "custom_op",
     "higher_order",
 )
-# What an example may leave in its folder for the site; anything else (.dot, .npz...) is dropped.
+# What an example may leave in its folder for the site; anything else (.dot, .npz...) is dropped,
+# and so is any picture no page shows (the output and the numbers are always kept).
 KEEP = {".png", ".svg", ".txt", ".json", ".md", ".csv", ".html"}
+ALWAYS_KEPT = {"output.txt", "numbers.json"}
 MAX_FILE_BYTES = 400_000  # a bigger picture is a sign of a too-high DPI or an unreadable graph
+# How the pages refer to files: pictures, links to a figure file, snippet includes.
+REFERENCES = (
+    re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)"),
+    re.compile(r"\]\(([^)\s#]+\.(?:html|svg|png))(?:#[^)]*)?\)"),
+)
+SNIPPET = re.compile(r'^\s*--8<--\s+"([^"]+)"', re.M)
 
 
 def sha256(path: pathlib.Path) -> str:
@@ -69,13 +79,49 @@ def run_example(name: str, full: bool) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"examples/{name}.py {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
+    shown = shown_on_pages()
     dropped = []
     for path in sorted(out.rglob("*")):
-        if path.is_file() and (path.suffix not in KEEP or path.stat().st_size > MAX_FILE_BYTES):
-            dropped.append(f"{path.name} ({path.stat().st_size} bytes)")
+        if not path.is_file():
+            continue
+        if path.suffix not in KEEP or path.stat().st_size > MAX_FILE_BYTES or (
+                path.name not in ALWAYS_KEPT and path.resolve() not in shown):
+            dropped.append(path.name)
             path.unlink()
-    print(f"  {name}: {seconds:.1f} s" + (f"; dropped {', '.join(dropped)}" if dropped else ""))
+        elif path.suffix == ".png":
+            shrink_png(path)
+    note = f"; not shown on any page, dropped: {', '.join(dropped)}" if dropped else ""
+    print(f"  {name}: {seconds:.1f} s{note}")
     return {"mode": "full" if full else "quick", "source_sha256": sha256(EXAMPLES / f"{name}.py")}
+
+
+def shown_on_pages() -> set[pathlib.Path]:
+    """Every file a hand-written page shows, links to or includes."""
+    shown = set()
+    for page in DOCS.rglob("*.md"):
+        if FIGURES in page.parents:
+            continue
+        text = page.read_text(encoding="utf-8")
+        for pattern in REFERENCES:
+            shown |= {(page.parent / t).resolve() for t in pattern.findall(text) if "://" not in t}
+        shown |= {(DOCS / t).resolve() for t in SNIPPET.findall(text)}
+    return shown
+
+
+def shrink_png(path: pathlib.Path) -> None:
+    """Re-encode a plot with a 256-colour palette: about a third of the bytes, same look.
+
+    Plots are flat colours and antialiased lines, which a palette holds well; median cut
+    without dithering is deterministic, so reruns still give the same bytes.
+    """
+    try:
+        from PIL import Image  # comes with matplotlib
+    except ImportError:
+        return
+    with Image.open(path) as image:
+        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                                                dither=Image.Dither.NONE)
+    palette.save(path, optimize=True)
 
 
 def child(name: str, argv: list[str]) -> None:

@@ -101,10 +101,11 @@ def write(folder: pathlib.Path) -> list[pathlib.Path]:
     save("chain_rule_trace.txt", lambda p: _save_trace(L, p))
 
     L = neuron()
-    save("neuron_forward.svg", lambda p: viz.save_graph(L, p))
-    save("neuron_backward.svg", lambda p: viz.save_graph(L, p, show="backward"))
+    # Top to bottom: seven ops side by side would shrink to unreadable at page width.
+    save("neuron_forward.svg", lambda p: viz.save_graph(L, p, rankdir="TB"))
+    save("neuron_backward.svg", lambda p: viz.save_graph(L, p, show="backward", rankdir="TB"))
     save("neuron_trace.txt", lambda p: _save_trace(L, p))
-    save("neuron_backprop.html", lambda p: viz.save_backprop_html(L, p, rankdir="LR"))
+    save("neuron_backprop.html", lambda p: viz.save_backprop_html(L, p))
 
     f = reuse()
     save("reuse_backward.svg", lambda p: viz.save_graph(f, p, show="backward"))
