@@ -64,7 +64,11 @@ def test_mkdocs_build_strict(tmp_path: pathlib.Path) -> None:
     assert "neuron_backward.svg" in chapter and "Step 3 of 7" in chapter  # the included trace
     api = (site / "api" / "tensor.html").read_text(encoding="utf-8")
     assert 'id="tinygrad_edu.Tensor.backward"' in api
-    assert "fonts.googleapis.com" not in chapter  # offline: no web fonts
+    # Offline: no page loads anything (fonts, scripts, styles, pictures) from the network.
+    remote_asset = re.compile(r'<(?:script|img|link)[^>]+(?:src|href)="https?://[^"]+"')
+    for page in site.rglob("*.html"):
+        remote = remote_asset.findall(page.read_text(encoding="utf-8"))
+        assert not remote, f"{page.relative_to(site)} loads {remote[0]}"
 
 
 # -- figures and snippets --------------------------------------------------------------------------------
