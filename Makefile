@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo docs bench lint clean
+.PHONY: test demo docs figures bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/mkdocs build --strict
+
+# The docs' pictures, traces and numbers, regenerated from the examples (about 4 minutes).
+figures: $(STAMP)
+	$(BIN)/python docs/gen_figures.py --full
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
