@@ -273,3 +273,14 @@ def test_keras_and_pytorch_style_share_one_engine():
     x = tg.Tensor(np.ones((4, 3), dtype=np.float32))
     model(x).sum().backward()
     np.testing.assert_allclose(model.dense.kernel.grad.numpy(), np.full((3, 2), 4.0))
+
+
+def test_dense_casts_float64_inputs_to_its_float32_weights():
+    # like Keras: NumPy's float64 data does not silently turn the whole model into float64
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,)), keras.layers.Dense(1)])
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    assert x.dtype == np.float64
+    assert model.predict(x).dtype == np.float32
+    model.compile("sgd", "mse")
+    model.fit(x, np.zeros(4), epochs=1, verbose=0)
+    assert all(p.dtype == np.float32 for p in model.parameters())

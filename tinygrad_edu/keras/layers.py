@@ -116,6 +116,8 @@ class Dense(nn.Module):
                 f"Dense({self.units}) expects inputs with {self.kernel.shape[0]} features, got shape "
                 f"{x.shape}; check input_shape or the previous layer's units"
             )
+        if x.dtype != self.kernel.dtype:
+            x = x.astype(self.kernel.dtype)  # Keras casts inputs to the layer's dtype (float32)
         z = x @ self.kernel
         if self.bias is not None:
             z = z + self.bias
