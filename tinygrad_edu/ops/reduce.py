@@ -23,7 +23,9 @@ def _spread(grad_out: Tensor, kept: tuple[int, ...], shape: tuple[int, ...]) -> 
     The shapes are right by construction, so the ops are applied directly, skipping the
     argument checks that the Tensor methods make for users (this runs in every backward).
     """
-    return BroadcastTo.apply(Reshape.apply(grad_out, shape=kept), shape=shape)
+    if grad_out.ndim != 0:  # a 0-d gradient (a full reduction) broadcasts as it is
+        grad_out = Reshape.apply(grad_out, shape=kept)
+    return BroadcastTo.apply(grad_out, shape=shape)
 
 
 class Sum(Function):
