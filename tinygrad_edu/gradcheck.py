@@ -50,17 +50,18 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: 
     grad_weights = [rng.standard_normal(x.shape) for x in xs]
 
     def first_derivative(*ys: Any) -> Tensor:
-        with _SetMode("grad_enabled", True):  # finite differences call this under no_grad
-            return _weighted_gradient(ys)
-
-    def _weighted_gradient(ys: Sequence[Any]) -> Tensor:
-        out = _scalarize(fn(*ys), out_weights, seed)
-        wrt = [y for y in ys if isinstance(y, Tensor) and y.requires_grad]
-        gs = grad(out, wrt, create_graph=True, allow_unused=True) if out.requires_grad else [None] * len(wrt)
+        """Σᵢ sum(∂f/∂yᵢ · vᵢ) for fixed random vᵢ: its gradient holds the second derivatives."""
         total = Tensor(np.zeros((), dtype=np.float64))
-        for y, g in zip(wrt, gs):
-            if g is not None:
-                total = total + (g * grad_weights[[id(v) for v in ys].index(id(y))]).sum()
+        with _SetMode("grad_enabled", True):  # finite differences call this under no_grad
+            out = _scalarize(fn(*ys), out_weights, seed)
+            if not out.requires_grad:
+                return total
+            pairs = [(y, v) for y, v in zip(ys, grad_weights)
+                     if isinstance(y, Tensor) and y.requires_grad]
+            gs = grad(out, [y for y, _ in pairs], create_graph=True, allow_unused=True)
+            for (_, v), g in zip(pairs, gs):
+                if g is not None:
+                    total = total + (g * v).sum()
         return total
 
     return gradcheck(first_derivative, xs, eps=eps, atol=atol, rtol=rtol, seed=seed)

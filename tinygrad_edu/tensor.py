@@ -298,18 +298,19 @@ class Tensor:
 
     # -- in-place forms: ``w -= lr * w.grad`` inside no_grad is the hand-written SGD step ----------
     def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(np.add, other, "+=")
+        return self._inplace(np.add, other, "+=", Tensor.__add__)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(np.subtract, other, "-=")
+        return self._inplace(np.subtract, other, "-=", Tensor.__sub__)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(np.multiply, other, "*=")
+        return self._inplace(np.multiply, other, "*=", Tensor.__mul__)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace(np.true_divide, other, "/=")
+        return self._inplace(np.true_divide, other, "/=", Tensor.__truediv__)
 
-    def _inplace(self, ufunc: np.ufunc, other: Any, symbol: str) -> Tensor:
+    def _inplace(self, ufunc: np.ufunc, other: Any, symbol: str,
+                 out_of_place: Callable[[Tensor, Any], Tensor]) -> Tensor:
         """Update ``data`` in place when nothing is being recorded (as PyTorch does).
 
         While a graph is being recorded, changing an array in place would make the graph
@@ -325,8 +326,6 @@ class Tensor:
                     f"it would replace the parameter by a computed tensor. Do the update inside "
                     f"`with tg.no_grad():` (or change .data)"
                 )
-            out_of_place = {"+=": Tensor.__add__, "-=": Tensor.__sub__, "*=": Tensor.__mul__,
-                            "/=": Tensor.__truediv__}[symbol]
             return out_of_place(self, other)
         value = other.data if isinstance(other, Tensor) else other
         try:
