@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Config, set_grad_enabled
+from .function import GraphFreedError
 from .tensor import Tensor
 
 
@@ -97,7 +98,7 @@ def run_backward(
             if node is None:
                 continue
             if node._released:
-                raise RuntimeError(
+                raise GraphFreedError(
                     f"backward through {node.name} a second time: its graph was freed by the "
                     "first backward. Pass retain_graph=True to the first backward() call if you "
                     "need to go through the same graph twice."

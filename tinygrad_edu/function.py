@@ -53,6 +53,9 @@ class Function:
     """
 
     rules: ClassVar[tuple[str, ...]] = ()
+    # True when output element k depends only on input element k (inputs of the output's
+    # shape): the Jacobian is diagonal, so backward(ones) *is* the local derivative.
+    elementwise: ClassVar[bool] = False
 
     # Set on every instance by ``apply``; declared here for readers and type checkers.
     inputs: tuple[Tensor, ...]
@@ -136,6 +139,10 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name} node>"
+
+
+class GraphFreedError(RuntimeError):
+    """A backward pass (or a trace of one) reached a node whose saved values were released."""
 
 
 def _user_code_site() -> str:

@@ -18,6 +18,7 @@ class ReLU(Function):
     """z = max(x, 0);  dz/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)"""
 
     rules = ("∂relu(x)/∂x = [x>0]",)
+    elementwise = True
 
     def forward(ctx, x):
         return np.maximum(x, 0)
@@ -31,6 +32,7 @@ class Sigmoid(Function):
     """z = 1 / (1 + exp(-x));  dz/dx = z * (1 - z)"""
 
     rules = ("∂σ(x)/∂x = σ(x)·(1-σ(x))",)
+    elementwise = True
 
     def forward(ctx, x):
         # exp(-|x|) never overflows; the two branches are the same function rearranged.
@@ -46,6 +48,7 @@ class Tanh(Function):
     """z = tanh(x);  dz/dx = 1 - z**2"""
 
     rules = ("∂tanh(x)/∂x = 1-tanh²(x)",)
+    elementwise = True
 
     def forward(ctx, x):
         return np.tanh(x)
@@ -78,6 +81,7 @@ class Step(Function):
     """z = 1 if x >= 0 else 0 (Heaviside);  dz/dx = 0 everywhere it is defined"""
 
     rules = ("∂step(x)/∂x = 0",)
+    elementwise = True
 
     def forward(ctx, x):
         return (x >= 0).astype(x.dtype)

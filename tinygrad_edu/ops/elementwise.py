@@ -23,6 +23,7 @@ class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
     rules = ("∂(x+y)/∂x = 1", "∂(x+y)/∂y = 1")
+    elementwise = True
 
     def forward(ctx, x, y):
         return x + y
@@ -35,6 +36,7 @@ class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
     rules = ("∂(x·y)/∂x = y", "∂(x·y)/∂y = x")
+    elementwise = True
 
     def forward(ctx, x, y):
         return x * y
@@ -49,6 +51,7 @@ class Neg(Function):
     """z = -x;  dz/dx = -1"""
 
     rules = ("∂(-x)/∂x = -1",)
+    elementwise = True
 
     def forward(ctx, x):
         return -x
@@ -61,6 +64,7 @@ class PowConst(Function):
     """z = x ** c for a constant c;  dz/dx = c * x ** (c - 1)"""
 
     rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
+    elementwise = True
 
     def forward(ctx, x, exponent):
         return np.power(x, np.asarray(exponent, dtype=x.dtype))
@@ -79,6 +83,7 @@ class Pow(Function):
     """z = x ** y (both tensors, x > 0);  dz/dx = y * x ** (y - 1), dz/dy = z * log(x)"""
 
     rules = ("∂(xʸ)/∂x = y·xʸ⁻¹", "∂(xʸ)/∂y = xʸ·ln x")
+    elementwise = True
 
     def forward(ctx, x, y):
         return np.power(x, y)
@@ -95,6 +100,7 @@ class Exp(Function):
     """z = exp(x);  dz/dx = exp(x) = z"""
 
     rules = ("∂(eˣ)/∂x = eˣ",)
+    elementwise = True
 
     def forward(ctx, x):
         return np.exp(x)
@@ -107,6 +113,7 @@ class Log(Function):
     """z = ln(x);  dz/dx = 1 / x"""
 
     rules = ("∂(ln x)/∂x = 1/x",)
+    elementwise = True
 
     def forward(ctx, x):
         return np.log(x)
@@ -120,6 +127,7 @@ class Maximum(Function):
     """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 where x == y, else 0"""
 
     rules = ("∂max(x,y)/∂x = [x>y] + ½[x=y]", "∂max(x,y)/∂y = [y>x] + ½[x=y]")
+    elementwise = True
 
     def forward(ctx, x, y):
         return np.maximum(x, y)
@@ -138,6 +146,7 @@ class Where(Function):
     """z = x where condition else y;  dz/dx = [condition], dz/dy = [not condition]"""
 
     rules = ("∂where(c,x,y)/∂x = [c]", "∂where(c,x,y)/∂y = [not c]")
+    elementwise = True
 
     def forward(ctx, x, y, condition):
         return np.where(condition, x, y)

@@ -184,6 +184,7 @@ class Cast(Function):
     """z = x converted to another dtype;  the gradient is converted back"""
 
     rules = ("∂cast(x)/∂x = 1 (cast back)",)
+    elementwise = True
 
     def forward(ctx, x, dtype):
         return x.astype(dtype, copy=False)
