@@ -9,12 +9,12 @@ tensor.  Ops never walk the graph; layers never compute gradients.  ``Tensor.bac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from .config import Config, set_grad_enabled
+from .config import Config, backward_mode
 from .function import GraphFreedError
 from .tensor import Tensor
 
@@ -26,6 +26,18 @@ class Tracer(Protocol):
 
     def on_accumulate(self, tensor: Tensor, previous: Tensor, contribution: Tensor,
                       total: Tensor) -> None: ...
+
+
+class HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, fn: Callable) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
 
 
 def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
@@ -70,74 +82,116 @@ def run_backward(
     ``retain_grad``) is *added* to its ``.grad``.  With ``capture``, ``.grad`` is left alone
     and the gradients of the captured tensors are returned, keyed by ``id``.
     """
-    order = topological_order(roots)
-    pending: dict[int, Tensor] = {}
-    # grad objects already handed to a leaf, or owned by the caller (the seeds): copy them
-    # before storing, so no two .grad arrays (nor a .grad and the user's seed) share memory.
-    stored: set[int] = {id(_memory_owner(seed.data)) for seed in seeds}
+    pending = _Pending(tracer)  # gradients that have reached a tensor, summed as they meet
     for root, seed in zip(roots, seeds):
-        _add_contribution(pending, root, seed, tracer)
-    wanted = None if capture is None else {id(t) for t in capture}
-    captured: dict[int, Tensor] = {}
-
-    with set_grad_enabled(create_graph):
-        for tensor in reversed(order):
-            grad_out = pending.pop(id(tensor), None)
+        pending.add(root, seed)
+    sink = _sink(capture, seeds, create_graph)
+    with backward_mode(create_graph):
+        for tensor in reversed(topological_order(roots)):
+            grad_out = pending.pop(tensor)
             if grad_out is None:
                 continue  # nothing flows here (e.g. only through a None contribution)
-            for hook in tensor._hooks:
-                replaced = hook(grad_out)
-                if replaced is not None:
-                    grad_out = _check_hook_result(tensor, grad_out, replaced)
-            if wanted is not None:
-                if id(tensor) in wanted:
-                    captured[id(tensor)] = grad_out
-            elif tensor._ctx is None or tensor._retains_grad:
-                _store_grad(tensor, grad_out, stored, create_graph)
+            grad_out = _run_hooks(tensor, grad_out)
+            sink.offer(tensor, grad_out)
             node = tensor._ctx
             if node is None:
-                continue
-            if node._released:
-                raise GraphFreedError(
-                    f"backward through {node.name} a second time: its graph was freed by the "
-                    "first backward. Pass retain_graph=True to the first backward() call if you "
-                    "need to go through the same graph twice."
-                )
-            raw = node.backward(grad_out)
-            raw = raw if type(raw) is tuple else (raw,)
-            if len(raw) != len(node.inputs):
-                raise RuntimeError(
-                    f"{node.name}.backward returned {len(raw)} gradients for "
-                    f"{len(node.inputs)} inputs; return one per input (None where not needed)"
-                )
-            grads = tuple([
-                None if g is None or not inp._requires_grad else _checked(node, i, inp, g)
-                for i, inp, g in zip(range(len(raw)), node.inputs, raw)
-            ])
+                continue  # a leaf: the walk ends here
+            grads = _ask_op(node, grad_out)  # the op's local rule: one gradient per input
             if tracer is not None:
                 tracer.on_step(node, tensor, grad_out, grads)
             for inp, g in zip(node.inputs, grads):
-                if g is not None:
-                    _add_contribution(pending, inp, g, tracer)
+                pending.add(inp, g)
             if not retain_graph:
                 node.release()
-    return captured
+    return sink.captured
 
 
-def _add_contribution(pending: dict[int, Tensor], tensor: Tensor, g: Tensor,
-                      tracer: Tracer | None) -> None:
-    """Gradients that meet at one tensor are summed: the multivariate chain rule."""
-    previous = pending.get(id(tensor))
-    if previous is None:
-        pending[id(tensor)] = g
-        return
-    total = previous + g
-    if tracer is not None:
-        tracer.on_accumulate(tensor, previous, g, total)
-    pending[id(tensor)] = total
+class _Pending:
+    """Gradients waiting at each tensor.  Two that meet are added: the multivariate chain rule."""
+
+    def __init__(self, tracer: Tracer | None) -> None:
+        self.grads: dict[int, Tensor] = {}
+        self.tracer = tracer
+
+    def add(self, tensor: Tensor, g: Tensor | None) -> None:
+        if g is None:
+            return
+        previous = self.grads.get(id(tensor))
+        if previous is None:
+            self.grads[id(tensor)] = g
+            return
+        total = previous + g
+        if self.tracer is not None:
+            self.tracer.on_accumulate(tensor, previous, g, total)
+        self.grads[id(tensor)] = total
+
+    def pop(self, tensor: Tensor) -> Tensor | None:
+        return self.grads.pop(id(tensor), None)
 
 
-def _store_grad(tensor: Tensor, g: Tensor, stored: set[int], create_graph: bool) -> None:
+def _sink(capture: Sequence[Tensor] | None, seeds: Sequence[Tensor],
+          create_graph: bool) -> _LeafGrads | _Capture:
+    return _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
+
+
+class _LeafGrads:
+    """Where ``backward()`` puts gradients: added to ``.grad`` of leaves and ``retain_grad`` tensors."""
+
+    def __init__(self, seeds: Sequence[Tensor], create_graph: bool) -> None:
+        # Memory already handed to a leaf, or owned by the caller (the seeds): a gradient
+        # sharing it is copied before it is stored, so no two .grad arrays alias.
+        self.owners = {id(_memory_owner(seed.data)) for seed in seeds}
+        self.create_graph = create_graph
+        self.captured: dict[int, Tensor] = {}
+
+    def offer(self, tensor: Tensor, g: Tensor) -> None:
+        if tensor._ctx is None or tensor._retains_grad:
+            _store_grad(tensor, g, self.owners, self.create_graph)
+
+
+class _Capture:
+    """Where ``grad()`` and ``explain`` put gradients: returned by id, ``.grad`` untouched."""
+
+    def __init__(self, wanted: Sequence[Tensor]) -> None:
+        self.wanted = {id(t) for t in wanted}
+        self.captured: dict[int, Tensor] = {}
+
+    def offer(self, tensor: Tensor, g: Tensor) -> None:
+        if id(tensor) in self.wanted:
+            self.captured[id(tensor)] = g
+
+
+def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
+    """Each hook sees the gradient; one that returns a Tensor replaces it."""
+    for hook in tensor._hooks or ():
+        replaced = hook(g)
+        if replaced is not None:
+            g = _check_hook_result(tensor, g, replaced)
+    return g
+
+
+def _ask_op(node: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
+    """The op's backward, checked: one gradient per input, each of its input's shape."""
+    if node._released:
+        raise GraphFreedError(
+            f"backward through {node.name} a second time: its graph was freed by the "
+            "first backward. Pass retain_graph=True to the first backward() call if you "
+            "need to go through the same graph twice."
+        )
+    raw = node.backward(grad_out)
+    raw = raw if type(raw) is tuple else (raw,)
+    if len(raw) != len(node.inputs):
+        raise RuntimeError(
+            f"{node.name}.backward returned {len(raw)} gradients for "
+            f"{len(node.inputs)} inputs; return one per input (None where not needed)"
+        )
+    return tuple([
+        None if g is None or not inp._requires_grad else _checked(node, i, inp, g)
+        for i, inp, g in zip(range(len(raw)), node.inputs, raw)
+    ])
+
+
+def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool) -> None:
     """Add ``g`` to ``tensor.grad`` (leaves accumulate across backward calls)."""
     if tensor.grad is not None:
         tensor.grad = tensor.grad + g
@@ -146,12 +200,12 @@ def _store_grad(tensor: Tensor, g: Tensor, stored: set[int], create_graph: bool)
     # share memory with another leaf's gradient, and broadcast views are read-only: each leaf
     # gets a private, writeable array.  A view nobody else holds (the transposed gradient of a
     # weight used as ``x @ W.T``) is kept as it is -- copying it every step would cost time.
-    shared = id(_memory_owner(g.data)) in stored or not g.data.flags.writeable
+    shared = id(_memory_owner(g.data)) in owners or not g.data.flags.writeable
     if shared and create_graph:
         g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
     elif shared:
         g = Tensor._from_op(np.array(g.data), None)
-    stored.add(id(_memory_owner(g.data)))
+    owners.add(id(_memory_owner(g.data)))
     tensor.grad = g
 
 

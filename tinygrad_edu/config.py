@@ -1,54 +1,67 @@
 """Global modes of the engine, kept in one place.
 
-Graph recording and anomaly detection are the only two global switches. Each is flipped
-through a context manager (also usable as a decorator) that restores the old value in a
-``finally`` block, so an exception can never leave the engine in the wrong mode.
+Graph recording, anomaly detection and the module scope (for graph pictures) are switches
+*per thread*, as PyTorch's grad mode is: a ``no_grad`` block in an evaluation thread never
+stops a training thread from recording.  Each is flipped through a context manager (also
+usable as a decorator) that restores the old value in a ``finally``-like ``__exit__``, so an
+exception can never leave the engine in the wrong mode.  The default float dtype is one
+setting for the whole process (as ``torch.set_default_dtype``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+from typing import Any
+
+import numpy as np
 
 
-class Config:
-    """The engine's global switches.  Read them; change them only through the managers below."""
+class _Modes(threading.local):
+    """The engine's switches; every thread sees its own copy, starting from these defaults.
+
+    Read them as ``Config.grad_enabled``; change them only through the managers below.
+    """
 
     grad_enabled: bool = True  # record a graph for ops whose inputs require grad
-    anomaly: bool = False  # check every backward step for NaN/Inf and remember forward sites
+    anomaly: bool = False  # check every forward output and backward step for NaN/Inf
     scope: tuple[str, ...] = ()  # names of the module calls we are inside (for graph clusters)
+    in_backward: bool = False  # ops now run inside a backward rule (anomaly checks them there)
+
+
+Config = _Modes()
 
 
 class _SetMode(contextlib.ContextDecorator):
-    """Set one ``Config`` attribute for the duration of a ``with`` block or decorated call."""
+    """Set ``Config`` attributes for the duration of a ``with`` block or decorated call."""
 
-    def __init__(self, attribute: str, value: bool) -> None:
-        self.attribute, self.value = attribute, value
-        self._saved: list[bool] = []  # a stack, so one instance can be re-entered
+    def __init__(self, **values: Any) -> None:
+        self.values = values
+        self._saved: list[dict[str, Any]] = []  # a stack, so one instance can be re-entered
 
     def __enter__(self) -> None:
-        self._saved.append(getattr(Config, self.attribute))
-        setattr(Config, self.attribute, self.value)
+        self._saved.append({name: getattr(Config, name) for name in self.values})
+        for name, value in self.values.items():
+            setattr(Config, name, value)
 
     def __exit__(self, *exc: object) -> None:
-        setattr(Config, self.attribute, self._saved.pop())
+        for name, value in self._saved.pop().items():
+            setattr(Config, name, value)
 
 
-class module_scope(contextlib.ContextDecorator):
+class module_scope(_SetMode):
     """Label every op recorded inside the block with ``name`` (nested blocks nest the labels).
 
     ``nn.Module.__call__`` uses it, so graph pictures can fold a module call into one cluster.
     """
 
     def __init__(self, name: str) -> None:
+        super().__init__(scope=())
         self.name = name
-        self._saved: list[tuple[str, ...]] = []
 
     def __enter__(self) -> None:
-        self._saved.append(Config.scope)
-        Config.scope = Config.scope + (self.name,)
-
-    def __exit__(self, *exc: object) -> None:
-        Config.scope = self._saved.pop()
+        self.values["scope"] = Config.scope + (self.name,)
+        super().__enter__()
 
 
 def no_grad() -> _SetMode:
@@ -57,29 +70,58 @@ def no_grad() -> _SetMode:
     >>> with no_grad():
     ...     y = x * 2          # y.requires_grad is False, no graph node is created
     """
-    return _SetMode("grad_enabled", False)
+    return _SetMode(grad_enabled=False)
 
 
 def enable_grad() -> _SetMode:
     """Record the graph again inside a ``no_grad`` block (or in a decorated function)."""
-    return _SetMode("grad_enabled", True)
+    return _SetMode(grad_enabled=True)
 
 
 def set_grad_enabled(mode: bool) -> _SetMode:
     """Turn recording on or off for a block: ``with set_grad_enabled(training): ...``."""
-    return _SetMode("grad_enabled", bool(mode))
+    if not isinstance(mode, (bool, np.bool_)):
+        raise TypeError(f"set_grad_enabled(mode): mode must be True or False, got {mode!r}")
+    return _SetMode(grad_enabled=bool(mode))
+
+
+def backward_mode(create_graph: bool) -> _SetMode:
+    """The modes a backward pass runs in: recording only for ``create_graph``, inside backward."""
+    return _SetMode(grad_enabled=create_graph, in_backward=True)
 
 
 def is_grad_enabled() -> bool:
-    """True when new operations record a graph."""
+    """True when new operations record a graph (in this thread)."""
     return Config.grad_enabled
 
 
 def detect_anomaly() -> _SetMode:
-    """Check every backward step for NaN or Inf.
+    """Check every recorded forward output and every backward step for NaN or Inf.
 
-    Inside the block each recorded op remembers where in your code its forward ran; when a
-    backward step produces a non-finite gradient, a ``RuntimeError`` names the op and that line.
-    It makes recording slower, so use it only while hunting a bug.
+    Inside the block each recorded op remembers where in your code its forward ran.  The
+    first op whose forward makes a NaN/Inf from finite inputs, or whose backward makes a
+    non-finite gradient, raises a ``RuntimeError`` naming the op, the offending input values
+    and that line.  It makes recording slower, so use it only while hunting a bug.
     """
-    return _SetMode("anomaly", True)
+    return _SetMode(anomaly=True)
+
+
+# -- the default dtype: one setting for the process ----------------------------------------
+_DEFAULT_DTYPE = {"float": np.dtype(np.float32)}
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the dtype that Python floats become (float32 unless changed; float64 for checks)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"set_default_dtype: {dtype!r} is not a dtype; use np.float32 or "
+                        "np.float64") from None
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"the default dtype must be float32 or float64, got {dt}")
+    _DEFAULT_DTYPE["float"] = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype Python floats and float lists become."""
+    return _DEFAULT_DTYPE["float"]

@@ -92,12 +92,17 @@ class Function:
         data = cls.forward(ctx, *[t.data for t in inputs], **options)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
+        if data.dtype not in _SUPPORTED:
+            _refuse_dtype(cls, data)
+        anomaly = Config.anomaly
+        if anomaly and not Config.in_backward:  # inside backward, the gradient check names it
+            _check_forward(cls, inputs, data)
         if not record:
             return Tensor._from_op(data, None)
         ctx.inputs = inputs
         ctx.options = options
         ctx._released = False
-        ctx.forward_site = _user_code_site() if Config.anomaly else None
+        ctx.forward_site = _user_code_site() if anomaly else None
         ctx.scope = Config.scope
         out = Tensor._from_op(data, ctx)
         # A weak reference: the output owns its node, not the other way round, so a graph
@@ -139,6 +144,49 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name} node>"
+
+
+# What a forward may return: the dtypes a Tensor holds (see conversion.py).
+_SUPPORTED = frozenset(np.dtype(c) for c in "?bBhHiIlLqQfd")
+
+
+def _refuse_dtype(op: type, data: np.ndarray) -> None:
+    raise TypeError(f"{op.__name__}.forward returned an array of dtype {data.dtype}; a forward "
+                    "must return numbers (bool, integer, float32 or float64)")
+
+
+def _check_forward(op: type, inputs: tuple[Tensor, ...], data: np.ndarray) -> None:
+    """detect_anomaly: the first op whose forward *makes* a NaN or Inf is named, with its inputs.
+
+    An op that only passes on a non-finite input is not the origin, so it is not blamed:
+    NaN from inputs without NaN (``log(-1)``, ``0 * inf``), or Inf from finite inputs
+    (``exp(1000)``), is what counts.
+    """
+    if data.dtype.kind != "f" or np.isfinite(data).all():
+        return
+    made_nan = np.isnan(data).any() and not any(np.isnan(t.data).any() for t in inputs
+                                                if t.dtype.kind == "f")
+    made_inf = np.isinf(data).any() and all(np.isfinite(t.data).all() for t in inputs
+                                            if t.dtype.kind == "f")
+    if not (made_nan or made_inf):
+        return
+    bad = np.argwhere(~np.isfinite(data.reshape(data.shape or (1,))))[0]
+    where = tuple(int(i) for i in bad)
+    values = "; ".join(f"input {i} = {_value_at(t.data, data.shape, where)}"
+                       for i, t in enumerate(inputs))
+    raise RuntimeError(
+        f"detect_anomaly: {op.__name__} produced {'nan' if made_nan else 'inf'} in its forward "
+        f"pass (first at index {where}; {values}) at {_user_code_site()}"
+    )
+
+
+def _value_at(array: np.ndarray, shape: tuple[int, ...], index: tuple[int, ...]) -> str:
+    """The input's value at an output position (when shapes match), else a short summary."""
+    if array.shape == shape and array.ndim:
+        return repr(array[index].item())
+    if array.size == 1:
+        return repr(array.item())
+    return f"array of shape {array.shape} (min {array.min()!r}, max {array.max()!r})"
 
 
 class GraphFreedError(RuntimeError):

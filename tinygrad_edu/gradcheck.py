@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import grad, topological_order
-from .config import _SetMode, no_grad
+from .config import detect_anomaly, enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -52,7 +52,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: 
     def first_derivative(*ys: Any) -> Tensor:
         """Σᵢ sum(∂f/∂yᵢ · vᵢ) for fixed random vᵢ: its gradient holds the second derivatives."""
         total = Tensor(np.zeros((), dtype=np.float64))
-        with _SetMode("grad_enabled", True):  # finite differences call this under no_grad
+        with enable_grad():  # finite differences call this under no_grad
             out = _scalarize(fn(*ys), out_weights, seed)
             if not out.requires_grad:
                 return total
@@ -107,7 +107,7 @@ def _compare(fn: Callable, xs: list[Any], eps: float, atol: float, rtol: float,
              seed: int) -> str | None:
     """None when all gradients agree; otherwise a message about the first disagreement."""
     weights: dict[str, np.ndarray] = {}
-    with _SetMode("grad_enabled", True):
+    with enable_grad():
         out = _scalarize(fn(*xs), weights, seed)
     wrt = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
     analytic = grad(out, wrt, allow_unused=True) if out.requires_grad else [None] * len(wrt)
@@ -143,7 +143,7 @@ def _numeric(f: Callable[[], float], x: Tensor, eps: float) -> np.ndarray:
 def _find_wrong_op(fn: Callable, xs: list[Any], eps: float, atol: float, rtol: float,
                    seed: int) -> str | None:
     """Re-run ``fn``, then check every recorded op alone on float64 copies of its inputs."""
-    with _SetMode("anomaly", True), _SetMode("grad_enabled", True):  # remember forward sites
+    with detect_anomaly(), enable_grad():  # remember forward sites
         outs = fn(*xs)
     outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
     for tensor in topological_order([o for o in outs if o.requires_grad]):

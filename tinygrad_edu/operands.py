@@ -1,4 +1,4 @@
-"""How the operands of an op meet: scalars, dtypes, broadcasting and axes.
+"""How the operands of an op meet: scalars, dtypes, broadcasting, axes and arguments.
 
 Every binary Tensor method goes through ``binary``: the other operand becomes a Tensor
 (a Python number takes the tensor's float dtype, so float32 stays float32), integer data
@@ -10,30 +10,21 @@ backward (a sum) is the one place where broadcasting is undone.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .config import Config
+from .config import Config, get_default_dtype
+from .conversion import as_dtype, check_supported
 from .ops import elementwise
 from .ops import shape as shape_ops
-from .tensor import Tensor, get_default_dtype
+from .tensor import Tensor
 
 
 def is_scalar(x: Any) -> bool:
     return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
-
-
-def show_index(index: Any) -> str:
-    """An index as the user typed it (``[:, 10]``), shortened, for error messages."""
-    def one(i: Any) -> str:
-        if isinstance(i, slice):
-            parts = ["" if v is None else str(v) for v in (i.start, i.stop, i.step)]
-            return ":".join(parts[:2] if i.step is None else parts)
-        return "..." if i is Ellipsis else repr(i)
-    text = ", ".join(one(i) for i in index) if isinstance(index, tuple) else one(index)
-    return "[" + (text if len(text) <= 80 else text[:77] + "...") + "]"
 
 
 def as_float(t: Tensor) -> Tensor:
@@ -64,9 +55,7 @@ def binary(op: Any, x: Tensor, other: Any) -> Tensor:
     whose backward sums the gradient back to the input's shape -- so the op itself only ever
     sees equal shapes for differentiable inputs, and graph pictures show the broadcast.
     """
-    y = operand(other, x)
-    if x.dtype != y.dtype:
-        x, y = common_dtype(x, y)
+    x, y = promote(x, operand(other, x))
     if x.shape != y.shape and not scalar_constant(x) and not scalar_constant(y):
         shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
         if Config.grad_enabled:
@@ -82,8 +71,10 @@ def scalar_constant(t: Tensor) -> bool:
     return t.data.ndim == 0 and not t._requires_grad
 
 
-def common_dtype(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def promote(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """int/bool meets float: the integer side takes the float dtype (PyTorch's rule)."""
+    if x.dtype == y.dtype:
+        return x, y
     if x.dtype.kind == "f" and y.dtype.kind != "f":
         return x, y.astype(x.dtype)
     if y.dtype.kind == "f" and x.dtype.kind != "f":
@@ -102,10 +93,11 @@ def normalize_axes(t: Tensor, axis: Any, op: str, keep_order: bool = False) -> t
     """Normalise ``axis`` (None, int or tuple) to a tuple of non-negative axes."""
     if axis is None:
         return tuple(range(t.ndim))
-    raw = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    raw = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     out = []
     for a in raw:
-        if not isinstance(a, (int, np.integer)) or not -max(t.ndim, 1) <= a < max(t.ndim, 1):
+        check_int(a, op, "axis")
+        if not -max(t.ndim, 1) <= a < max(t.ndim, 1):
             raise ValueError(
                 f"{op}: axis {a} is out of range for a tensor of shape {t.shape} "
                 f"(valid: {-t.ndim} to {t.ndim - 1})"
@@ -128,8 +120,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     like = a if a is not None else b if b is not None else Tensor(x)
     a = operand(x, like)
     b = operand(y, like)
-    if a.dtype != b.dtype:
-        a, b = common_dtype(a, b)
+    a, b = promote(a, b)
     shape = shape_ops.broadcast_shape("where", cond.shape, a.shape, b.shape)
     if Config.grad_enabled:
         if a.requires_grad and a.shape != shape:
@@ -137,3 +128,58 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         if b.requires_grad and b.shape != shape:
             b = b.broadcast_to(shape)
     return elementwise.Where.apply(a, b, condition=cond)
+
+
+# -- arguments ------------------------------------------------------------------------------------
+def check_int(value: Any, op: str, what: str) -> int:
+    """An integer argument (an axis, ddof...): bools and floats are refused, not reinterpreted."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {what} must be an integer, got {type(value).__name__} {value!r}")
+    return int(value)
+
+
+def supported_dtype(dtype: Any, op: str) -> np.dtype:
+    """A dtype a tensor may hold (see conversion.py), or a TypeError naming it."""
+    dt = as_dtype(dtype, f"{op}: dtype")
+    check_supported(dt)
+    return dt
+
+
+def reciprocal(count: int, op: str) -> float:
+    """1 / count for a mean; with no elements to divide by, nan and NumPy's warning."""
+    if count > 0:
+        return 1.0 / count
+    warnings.warn(f"{op}: no elements to average over (count {count}); the result is nan, "
+                  "as in NumPy", RuntimeWarning, stacklevel=3)
+    return float("nan")
+
+
+def power_base(x: Tensor, exponent: Any) -> Tensor:
+    """``[4] ** 0.5`` and ``[2] ** -1`` are not integers: integer bases become float first."""
+    if x.dtype.kind != "f" and (isinstance(exponent, (float, np.floating)) or exponent < 0):
+        return as_float(x)
+    return x
+
+
+def power_exponent(x: Tensor, exponent: Any) -> Tensor:
+    """The exponent tensor of ``x ** y``; integers to negative integer powers are refused."""
+    y = operand(exponent, x)
+    if x.dtype.kind in "biu" and y.dtype.kind in "biu" and bool((y.data < 0).any()):
+        raise ValueError("x ** y: integer tensors to negative integer powers are not integers; "
+                         "make the base float first, e.g. x.astype(np.float32) ** y")
+    return y
+
+
+def arg_reduce(fn: Callable, x: Tensor, axis: Any, keepdims: bool) -> Tensor:
+    """argmax / argmin: an integer tensor of positions, not differentiable."""
+    name = fn.__name__
+    ax = None if axis is None or x.ndim == 0 else normalize_axes(x, axis, name)[0]
+    return Tensor._from_op(np.asarray(fn(x.data, axis=ax, keepdims=keepdims)), None)
+
+
+def negated(t: Tensor) -> Tensor:
+    """-t, named "-y" when t is named y, so pictures of ``pred - y`` still say y."""
+    out = -t
+    if t.name and out.name is None:
+        out.name = f"-{t.name}"
+    return out

@@ -8,13 +8,12 @@ right), applies dX = dZ @ Yᵀ and dY = Xᵀ @ dZ, sums away broadcast batch dim
 from __future__ import annotations
 
 from ..function import Function
-from ..operands import common_dtype
 from ..tensor import Tensor
 from .shape import Transpose, broadcast_shape
 
 
 def matmul(x: Tensor, y: Tensor) -> Tensor:
-    """``x @ y`` with a shape check that names both shapes."""
+    """``x @ y`` (dtypes already promoted by the caller) with a shape check naming both shapes."""
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(
             f"matmul: both operands need at least 1 dimension, got shapes {x.shape} and "
@@ -30,8 +29,6 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
         )
     if x.ndim > 2 or y.ndim > 2:
         broadcast_shape("matmul (batch dimensions)", x.shape[:-2], y.shape[:-2])
-    if x.dtype != y.dtype:
-        x, y = common_dtype(x, y)  # float32 @ int stays float32, as for the other binary ops
     return MatMul.apply(x, y)
 
 

@@ -1,4 +1,6 @@
-"""Reductions: sum and max.  mean, min, var and std are compositions (see tensor.py).
+"""Reductions: sum and max, and ``sum_to`` (undoing a broadcast is a sum).
+
+mean, min, var and std are compositions (see tensor.py).
 
 ``axis`` arrives normalised to a sorted tuple of non-negative axes.  Backward first puts the
 reduced axes back as size-1 dimensions (``keepdims`` shape) and then broadcasts.
@@ -26,6 +28,22 @@ def _spread(grad_out: Tensor, kept: tuple[int, ...], shape: tuple[int, ...]) -> 
     if grad_out.ndim != 0:  # a 0-d gradient (a full reduction) broadcasts as it is
         grad_out = Reshape.apply(grad_out, shape=kept)
     return BroadcastTo.apply(grad_out, shape=shape)
+
+
+def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum over the broadcast dimensions of ``x`` so the result has ``shape``.
+
+    This is the single place where broadcasting is undone; ``BroadcastTo`` and ``MatMul``
+    both use it (as ``Tensor.sum_to``) in their backward.
+    """
+    if shape == x.shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    summed = Sum.apply(x, axis=axes, keepdims=True)  # axes are valid by construction
+    return summed if summed.shape == shape else Reshape.apply(summed, shape=shape)
 
 
 class Sum(Function):

@@ -40,6 +40,12 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...], target: tuple | None = No
     return shape
 
 
+def shape_argument(shape: tuple) -> tuple[int, ...]:
+    """Sizes given as varargs ``(2, 3)`` or as one tuple ``((2, 3),)``, as integers."""
+    target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return tuple(int(n) for n in target)
+
+
 def infer_shape(old: tuple[int, ...], shape: Any) -> tuple[int, ...]:
     """Resolve ``reshape``'s arguments (ints or one tuple, at most one -1) against ``old``."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -86,6 +92,29 @@ def normalize_index(shape: tuple[int, ...], index: Any) -> Any:
             return np.asarray(i)
         return i
     return tuple(one(i) for i in index) if isinstance(index, tuple) else one(index)
+
+
+def get_item(x: Tensor, index: Any) -> Tensor:
+    """``x[index]``, with an IndexError that shows the index as typed and what is allowed."""
+    try:
+        return GetItem.apply(x, index=normalize_index(x.shape, index))
+    except IndexError as err:  # out of range, float index, mask of the wrong shape...
+        raise IndexError(
+            f"cannot index a tensor of shape {x.shape} with {show_index(index)}: {err}. Indices "
+            "must be integers within each axis's size (negative counts from the end), "
+            "slices, None, ..., integer arrays or a boolean mask of the indexed shape"
+        ) from None
+
+
+def show_index(index: Any) -> str:
+    """An index as the user typed it (``[:, 10]``), shortened, for error messages."""
+    def one(i: Any) -> str:
+        if isinstance(i, slice):
+            parts = ["" if v is None else str(v) for v in (i.start, i.stop, i.step)]
+            return ":".join(parts[:2] if i.step is None else parts)
+        return "..." if i is Ellipsis else repr(i)
+    text = ", ".join(one(i) for i in index) if isinstance(index, tuple) else one(index)
+    return "[" + (text if len(text) <= 80 else text[:77] + "...") + "]"
 
 
 def _is_basic(index: Any) -> bool:
