@@ -1,5 +1,5 @@
-"""tg.load stays bounded on hostile files, and a killed save's temporary file is swept by the
-next save.
+"""tg.load stays bounded on hostile files; poisoned optimizer state is refused; a killed save's
+temporary file is swept by the next save.
 
 Zip bombs, huge declared shapes and huge integers must fail as ``CheckpointError`` with a message
 that names the member or key -- and must fail *before* memory is allocated, which tracemalloc
@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu.optim import SGD, Adagrad, Adam, RMSprop
 from tinygrad_edu.serialization import DEFAULT_MAX_BYTES, MANIFEST_KEY, CheckpointError
 
 BOMB_BYTES = 128 * 2 ** 20  # inflated size of the bomb member; the file itself is ~570 KiB
@@ -220,6 +221,74 @@ def test_manifest_nested_absurdly_deep_is_refused(tmp_path):
         z.writestr(MANIFEST_KEY + ".npy", manifest_text_bytes(text))
     with pytest.raises(CheckpointError, match="nested too deeply"):
         tg.load(path)
+
+
+# -- optimizer state whose values would poison the next step -------------------------------------------
+def stepped(opt_cls, **kw):
+    p = tg.Tensor(np.array([1.0, -2.0]), requires_grad=True, name="w")
+    opt = opt_cls([p], **kw)
+    p.grad = tg.Tensor(np.array([0.5, 0.25]))
+    opt.step()
+    return opt
+
+
+POISONS = [
+    (Adam, {}, "step", -1, "parameter 0 has step=-1; the step count must be an integer >= 0"),
+    (Adam, {}, "step", 1.5, "parameter 0 has step=1.5; the step count must be an integer >= 0"),
+    (Adam, {}, "step", True, "parameter 0 has step=True"),
+    (Adam, {}, "exp_avg_sq", np.array([1.0, -1.0]), "state 'exp_avg_sq' of parameter 0 ('w') has negative "
+                                                    "entries (the smallest is -1.0)"),
+    (Adam, {"amsgrad": True}, "max_exp_avg_sq", np.array([-3.0, 0.0]), "'max_exp_avg_sq' of parameter 0 "
+                                                                       "('w') has negative entries"),
+    (Adam, {}, "exp_avg", np.array([np.nan, 0.0]), "state 'exp_avg' of parameter 0 ('w') has 1 nan or inf"),
+    (Adam, {}, "exp_avg_sq", np.array([np.inf, np.nan]), "has 2 nan or inf entries"),
+    (RMSprop, {}, "square_avg", np.array([0.0, -1e-3]), "'square_avg' of parameter 0 ('w') has negative"),
+    (Adagrad, {}, "sum", np.array([-1.0, 1.0]), "state 'sum' of parameter 0 ('w') has negative entries"),
+    (SGD, {"lr": 0.1, "momentum": 0.9}, "momentum_buffer", np.array([np.inf, 0.0]), "has 1 nan or inf"),
+]
+
+
+@pytest.mark.parametrize("opt_cls, kw, key, value, message", POISONS,
+                         ids=[f"{c.__name__}-{k}-{v!r}" for c, _, k, v, _ in POISONS])
+def test_poisoned_optimizer_state_is_refused_at_load(tmp_path, opt_cls, kw, key, value, message):
+    sd = stepped(opt_cls, **kw).state_dict()
+    sd["state"][0][key] = value
+    path = tmp_path / "opt.npz"
+    tg.save({"optimizer": sd}, path)
+    fresh = stepped(opt_cls, **kw)
+    before = fresh.state_dict()
+    with pytest.raises(CheckpointError, match="load_state_dict: ") as info:
+        fresh.load_state_dict(tg.load(path)["optimizer"])
+    assert message in str(info.value)
+    assert "damaged" in str(info.value)  # and what to do about it
+    after = fresh.state_dict()  # a refused load changes nothing
+    assert after["hyperparameters"] == before["hyperparameters"]
+    for k, v in before["state"][0].items():
+        np.testing.assert_array_equal(after["state"][0][k], v)
+
+
+def test_poisoned_hyperparameter_is_a_checkpoint_error_too(tmp_path):
+    sd = stepped(Adam).state_dict()
+    sd["hyperparameters"]["eps"] = float("nan")
+    path = tmp_path / "opt.npz"
+    tg.save(sd, path)
+    fresh = stepped(Adam)
+    with pytest.raises(CheckpointError, match="Adam.load_state_dict: the saved hyperparameters are invalid: "
+                                              "Adam: invalid eps=nan"):
+        fresh.load_state_dict(tg.load(path))
+    assert fresh.eps == 1e-8
+
+
+def test_clean_optimizer_state_still_loads_and_steps(tmp_path):
+    for opt_cls, kw in [(Adam, {"amsgrad": True}), (RMSprop, {"centered": True, "momentum": 0.5}),
+                        (Adagrad, {}), (SGD, {"lr": 0.1, "momentum": 0.9})]:
+        opt = stepped(opt_cls, **kw)
+        tg.save(opt.state_dict(), tmp_path / "opt.npz")
+        fresh = stepped(opt_cls, **kw)
+        fresh.load_state_dict(tg.load(tmp_path / "opt.npz"))
+        fresh.params[0].grad = tg.Tensor(np.array([0.5, 0.25]))
+        fresh.step()
+        assert np.isfinite(fresh.params[0].data).all()
 
 
 # -- temporary files of killed saves -----------------------------------------------------------------

@@ -42,7 +42,12 @@ _STALE_TEMP_SECONDS = 60  # a temporary file untouched this long belongs to a ki
 
 
 class CheckpointError(ValueError):
-    """A file that ``tg.load`` refuses: not a checkpoint, damaged, unsafe, or over ``max_bytes``."""
+    """A checkpoint that is refused: not a checkpoint, damaged, unsafe, or over ``max_bytes``.
+
+    ``tg.load`` raises it for files; an optimizer's ``load_state_dict`` raises it for state
+    whose values no optimizer could have saved (a negative step count, a negative second
+    moment, nan or inf), which would turn the parameters into nan at the next ``step()``.
+    """
 
 
 def save(state: Any, path: str | os.PathLike[str], compress: bool = False) -> None:
