@@ -4,12 +4,15 @@
 the chain-rule trace; ``graph`` draws any small expression over named variables.  The
 expression is parsed with ``ast`` and evaluated node by node against an allow-list --
 arithmetic, the variables, numbers and a fixed set of tensor functions -- never ``eval``.
+Its size is bounded before anything runs: the text's length, the tree's depth, and the size
+of every intermediate result, worked out from its operands' shapes before it is computed.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -24,6 +27,10 @@ from .viz import GraphTooLarge, RendererNotFound, save_backprop_html, save_graph
 from .viz.labels import describe, format_number
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+MAX_CHARS = 2000  # length of the expression
+MAX_DEPTH = 100  # levels of nesting; checking and evaluating recurse once or twice per level
+MAX_ELEMENTS = 10 ** 6  # numbers in any one intermediate result (4 MB of float32)
+MAX_TOTAL_ELEMENTS = 10 ** 7  # numbers in all of them together: the graph keeps every one
 
 
 # -- safe expressions -------------------------------------------------------------------------------
@@ -61,21 +68,47 @@ def evaluate(expression: str, variables: dict[str, Tensor]) -> Any:
 
     Anything else -- names that are not variables, attribute access such as ``__class__``,
     lambdas, comprehensions, subscripts, strings, imports -- raises ``ExpressionError``
-    before anything runs: the whole tree is checked first, then evaluated.
+    before anything runs: the whole tree is checked first, then evaluated.  So does an
+    expression longer than ``MAX_CHARS`` or nested deeper than ``MAX_DEPTH``, and one whose
+    intermediate results would hold more than ``MAX_ELEMENTS`` numbers each (refused before
+    that result is computed) or ``MAX_TOTAL_ELEMENTS`` together.
     """
-    if len(expression) > 2000:
-        raise ExpressionError("the expression is longer than 2000 characters")
+    if len(expression) > MAX_CHARS:
+        raise ExpressionError(f"the expression is longer than {MAX_CHARS} characters")
+    text = expression.strip()
     try:
-        tree = ast.parse(expression.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
         raise ExpressionError(f"not a valid expression: {err.msg} (column {err.offset})") from None
+    except (RecursionError, MemoryError):  # the parser itself can run out of stack on deep nesting
+        raise ExpressionError(f"the expression is nested too deeply to parse; at most {MAX_DEPTH} levels "
+                              "are allowed (MAX_DEPTH): write it with fewer nested operations") from None
+    _check_depth(tree.body)
     _Checker(variables).visit(tree.body)
     try:
-        return _evaluate(tree.body, variables)
+        return _evaluate(tree.body, variables, _Sizes(text))
     except ExpressionError:
         raise
     except (ValueError, TypeError, ArithmeticError, RuntimeError) as err:
         raise ExpressionError(f"evaluating {expression!r} failed: {err}") from None
+
+
+def _check_depth(tree: ast.AST) -> None:
+    """Refuse a tree deeper than MAX_DEPTH (an explicit walk: it cannot overflow the stack)."""
+    deepest, where = 0, tree
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest, where = depth, node
+        # Only expressions add a level: operators (Add, USub) and keywords hang off them.
+        stack.extend((child, depth + isinstance(child, ast.expr)) for child in ast.iter_child_nodes(node))
+    if deepest > MAX_DEPTH:
+        raise ExpressionError(
+            f"the expression nests {deepest} levels deep (column {getattr(where, 'col_offset', 0) + 1}); "
+            f"at most {MAX_DEPTH} are allowed (MAX_DEPTH): write it with fewer nested operations, "
+            "e.g. 4*a instead of a+a+a+a, or a instead of --a"
+        )
 
 
 class _Checker(ast.NodeVisitor):
@@ -142,8 +175,8 @@ class _Checker(ast.NodeVisitor):
             self.visit(keyword.value)
 
 
-def _evaluate(node: ast.AST, variables: dict[str, Tensor]) -> Any:
-    """Evaluate a tree that ``_Checker`` accepted."""
+def _evaluate(node: ast.AST, variables: dict[str, Tensor], sizes: _Sizes) -> Any:
+    """Evaluate a tree that ``_Checker`` accepted; ``sizes`` vets each result before it is computed."""
     if isinstance(node, ast.Constant):
         # Numbers become floats: integer powers like 9**9**9 would otherwise run for ages.
         value = node.value
@@ -152,23 +185,95 @@ def _evaluate(node: ast.AST, variables: dict[str, Tensor]) -> Any:
     if isinstance(node, ast.Name):
         return variables[node.id]
     if isinstance(node, ast.BinOp):
-        return _OPERATORS[type(node.op)](_evaluate(node.left, variables), _evaluate(node.right, variables))
+        left, right = _evaluate(node.left, variables, sizes), _evaluate(node.right, variables, sizes)
+        sizes.check(node, [left, right], matmul=isinstance(node.op, ast.MatMult))
+        return sizes.counted(node, _OPERATORS[type(node.op)](left, right))
     if isinstance(node, ast.UnaryOp):
-        value = _evaluate(node.operand, variables)
-        return -value if isinstance(node.op, ast.USub) else value
+        value = _evaluate(node.operand, variables, sizes)
+        if isinstance(node.op, ast.UAdd):
+            return value
+        sizes.check(node, [value])
+        return sizes.counted(node, -value)
     if isinstance(node, ast.Tuple):
-        return tuple(_axis(_evaluate(e, variables)) for e in node.elts)
+        return tuple(_axis(_evaluate(e, variables, sizes)) for e in node.elts)
     if isinstance(node, ast.Attribute):
-        return getattr(_tensor(_evaluate(node.value, variables), node.attr), node.attr)
+        owner = _tensor(_evaluate(node.value, variables, sizes), node.attr)
+        sizes.check(node, [owner])
+        return sizes.counted(node, getattr(owner, node.attr))
     if isinstance(node, ast.Call):
-        args = [_axis(_evaluate(a, variables)) for a in node.args]
-        kwargs = {k.arg: _axis(_evaluate(k.value, variables)) for k in node.keywords if k.arg}
+        args = [_axis(_evaluate(a, variables, sizes)) for a in node.args]
+        kwargs = {k.arg: _axis(_evaluate(k.value, variables, sizes)) for k in node.keywords if k.arg}
         if isinstance(node.func, ast.Name):
-            return FUNCTIONS[node.func.id](*args, **kwargs)
-        assert isinstance(node.func, ast.Attribute)
-        owner = _tensor(_evaluate(node.func.value, variables), node.func.attr)
-        return getattr(owner, node.func.attr)(*args, **kwargs)
+            name, function, operands = node.func.id, FUNCTIONS[node.func.id], args
+        else:
+            assert isinstance(node.func, ast.Attribute)
+            owner = _tensor(_evaluate(node.func.value, variables, sizes), node.func.attr)
+            name, function, operands = node.func.attr, getattr(owner, node.func.attr), [owner, *args]
+        sizes.check(node, operands + list(kwargs.values()), matmul=name in ("matmul", "dot"))
+        return sizes.counted(node, function(*args, **kwargs))
     raise ExpressionError(f"{_what(node)} is not allowed")  # unreachable after _Checker
+
+
+class _Sizes:
+    """Refuses an intermediate result that would be too big, before it is computed.
+
+    Every allowed operation is a matrix product or gives at most the broadcast shape of its
+    operands (elementwise ops, maximum, clip; reductions and reshapes give less), so the
+    operands' shapes bound the result's size without computing it.  The graph keeps every
+    result alive, so their total is bounded too.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.total = 0  # numbers in all results so far
+
+    def check(self, node: ast.AST, operands: list[Any], matmul: bool = False) -> None:
+        shapes = [v.shape if isinstance(v, Tensor) else () for v in operands
+                  if isinstance(v, (Tensor, int, float))]  # not tuples: reshape((2, 2)), axis=(0, 1)
+        shape = _matmul_shape(shapes[0], shapes[1]) if matmul and len(shapes) == 2 \
+            else _broadcast_shape(shapes)
+        if shape is None:  # the shapes do not fit: the op itself raises a clear error
+            return
+        size = math.prod(shape)
+        if size > MAX_ELEMENTS:
+            raise ExpressionError(
+                f"the intermediate {self._show(node)} would have shape {shape}, {size:,} numbers; the "
+                f"limit is {MAX_ELEMENTS:,} per intermediate result (MAX_ELEMENTS): use smaller --var values")
+
+    def counted(self, node: ast.AST, result: Any) -> Any:
+        """Add ``result`` to the running total (it is at most MAX_ELEMENTS, so the total can
+        overshoot by no more than that before it is refused)."""
+        if isinstance(result, Tensor):
+            self.total += result.size
+            if self.total > MAX_TOTAL_ELEMENTS:
+                raise ExpressionError(
+                    f"with {self._show(node)} the intermediate results add up to "
+                    f"{self.total:,} numbers; the limit is {MAX_TOTAL_ELEMENTS:,} in all "
+                    "(MAX_TOTAL_ELEMENTS): use a shorter expression or smaller --var values")
+        return result
+
+    def _show(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.text, node) or _what(node)
+        return repr(segment if len(segment) <= 60 else segment[:57] + "...")
+
+
+def _broadcast_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...] | None:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The shape of ``a @ b`` (NumPy's rules: 1-d operands, broadcast batch dimensions)."""
+    if not a or not b or a[-1] != (b[-2] if len(b) > 1 else b[0]):
+        return None
+    batch = _broadcast_shape([a[:-2], b[:-2]])
+    if batch is None:
+        return None
+    rows = a[-2:-1]  # () for a 1-d left operand
+    columns = b[-1:] if len(b) > 1 else ()
+    return batch + rows + columns
 
 
 def _tensor(value: Any, attr: str) -> Tensor:
@@ -336,7 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     graph = sub.add_parser(
         "graph", help="draw the graph of an expression, e.g. \"(a*b + c).tanh()\"",
         description="Draw an expression over named variables with gradients and the chain rule. "
-                    f"Allowed: {_ALLOWED}.",
+                    f"Allowed: {_ALLOWED}. Limits: {MAX_CHARS} characters, {MAX_DEPTH} levels of "
+                    f"nesting, {MAX_ELEMENTS:,} numbers in any intermediate result and "
+                    f"{MAX_TOTAL_ELEMENTS:,} in all of them.",
         epilog='example: tinygrad-edu graph "(a*b + c).tanh()" --var a=2 --var b=-3 --var c=10 '
                "--out graph.svg --html page.html")
     graph.add_argument("expression", help="the expression, in quotes")

@@ -38,6 +38,7 @@ class Adagrad(Optimizer):
 
     hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
     state_names = ("sum",)
+    nonnegative_state = ("sum",)
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.01, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,

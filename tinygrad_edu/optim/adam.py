@@ -41,6 +41,7 @@ class Adam(Optimizer):
 
     hyperparameters = ("lr", "betas", "eps", "weight_decay", "amsgrad")
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    nonnegative_state = ("exp_avg_sq", "max_exp_avg_sq")
     decoupled_weight_decay = False  # AdamW sets True
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999),

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..serialization import CheckpointError
 from ..tensor import Tensor
 
 State = dict[str, Any]  # one parameter's state: arrays, plus "step" counters where needed
@@ -31,6 +32,7 @@ class Optimizer:
 
     hyperparameters: ClassVar[tuple[str, ...]] = ("lr",)  # saved by state_dict, in this order
     state_names: ClassVar[tuple[str, ...]] = ()  # the arrays _update keeps per parameter
+    nonnegative_state: ClassVar[tuple[str, ...]] = ()  # sums of squares: sqrt() of a negative is nan
 
     lr: float
 
@@ -84,7 +86,10 @@ class Optimizer:
         """Restore hyperparameters and per-parameter state saved by ``state_dict()``.
 
         Everything is checked before anything changes: the optimizer type, the parameter
-        indices, the state names and the array shapes must match this optimizer.
+        indices, the state names and the array shapes must match this optimizer, and values
+        that would turn the parameters into nan at the next ``step()`` -- a step count that is
+        not an integer >= 0, a negative second moment, any nan or inf -- raise
+        ``CheckpointError`` (a ``ValueError``).
         """
         name = type(self).__name__
         if not isinstance(state_dict, dict) or not {"hyperparameters", "state"} <= state_dict.keys():
@@ -106,10 +111,11 @@ class Optimizer:
             setattr(self, k, tuple(v) if isinstance(v, list) else v)
         try:
             self._check()
-        except ValueError:
+        except ValueError as err:
             for k, v in old.items():
                 setattr(self, k, v)
-            raise
+            raise CheckpointError(f"{name}.load_state_dict: the saved hyperparameters are invalid: {err}") \
+                from None
         self.state = [{} for _ in self.params]
         for index, s in new_state:
             self.state[index] = s
@@ -144,7 +150,10 @@ class Optimizer:
         p = self.params[index]
         out: State = {}
         for k, v in dict(saved).items():
-            if k == "step":
+            if k == "step":  # the number of updates so far: bias corrections divide by 1 - beta**step
+                if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
+                    raise CheckpointError(f"{name}.load_state_dict: parameter {index} has step={v!r}; the "
+                                          "step count must be an integer >= 0 (the checkpoint is damaged)")
                 out[k] = int(v)
                 continue
             if k not in self.state_names:
@@ -155,6 +164,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {index} "
                                  f"({_param_label(p)}) has shape {arr.shape}, but the parameter "
                                  f"has shape {p.data.shape}")
+            _check_values(name, index, p, k, arr, nonnegative=k in self.nonnegative_state)
             out[k] = arr
         return index, out
 
@@ -182,6 +192,20 @@ def check_range(owner: str, name: str, value: Any, low: float | None = None, hig
         else:
             allowed = f"in {left}, {right}"
         raise ValueError(f"{owner}: invalid {name}={value!r}; it must be a finite number {allowed}")
+
+
+def _check_values(owner: str, index: int, p: Tensor, key: str, arr: np.ndarray, nonnegative: bool) -> None:
+    """Refuse saved state that the next step() would turn into nan parameters."""
+    where = f"{owner}.load_state_dict: state {key!r} of parameter {index} ({_param_label(p)})"
+    bad = int(np.count_nonzero(~np.isfinite(arr)))
+    if bad:
+        raise CheckpointError(f"{where} has {bad} nan or inf entries; the next step() would spread them "
+                              "into the parameter. The checkpoint is damaged: load an earlier one")
+    if nonnegative and (arr < 0).any():
+        raise CheckpointError(f"{where} has negative entries (the smallest is {float(arr.min())!r}), but "
+                              "it is built from squared gradients and is never negative; the next step() "
+                              "would take its square root (nan). The checkpoint is damaged: load an "
+                              "earlier one")
 
 
 def _check_params(params: Any, owner: str) -> list[Tensor]:

@@ -43,6 +43,7 @@ class RMSprop(Optimizer):
 
     hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
     state_names = ("square_avg", "momentum_buffer", "grad_avg")
+    nonnegative_state = ("square_avg",)
 
     def __init__(self, params: Iterable[Tensor], lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
