@@ -53,3 +53,85 @@ def test_categorical_crossentropies_check_probabilities(loss, y_true):
     with pytest.raises(ValueError, match=r"the y_pred \(predictions\) must lie in \[0, 1\], but it "
                                          r"ranges from -3 to 4.*activation='softmax'"):
         loss(labels, tg.Tensor(np.array([[4.0, -3.0]])))
+
+
+# -- integer and flag arguments: bools and floats are not counts ------------------------------------
+@pytest.mark.parametrize("units", [True, False, 2.0, "3", 0])
+def test_dense_refuses_units_that_are_not_positive_ints(units):
+    with pytest.raises(ValueError, match=rf"Dense: units \(the number of outputs\) must be an integer "
+                                         rf">= 1, got {units!r}"):
+        keras.layers.Dense(units)
+
+
+def test_dense_names_a_bool_as_a_bool():
+    with pytest.raises(ValueError, match=r"got True \(a bool, not a number\)"):
+        keras.layers.Dense(True)
+    with pytest.raises(ValueError, match=r"Dense: input_dim must be an integer >= 1, got True"):
+        keras.layers.Dense(2, input_dim=True)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda: keras.layers.Dense(2, use_bias="no"), TypeError,
+     "Dense: use_bias must be True or False, got 'no'"),
+    (lambda: keras.layers.Dense(2, input_shape=4), TypeError, r"Dense: input_shape must be a tuple .*"
+                                                              r"e\.g\. input_shape=\(4,\).*got 4"),
+    (lambda: keras.layers.Dense(2, input_shape=(4.0,)), ValueError, r"input_shape\[0\] must be an integer"),
+    (lambda: keras.Input(shape=4), TypeError, r"Input: shape must be a tuple .*got 4"),
+    (lambda: keras.layers.Dropout("a"), ValueError, r"Dropout: invalid rate='a'; it must be a finite number "
+                                                    r"in \[0, 1\)"),
+    (lambda: keras.Sequential(keras.layers.Dense(1)), TypeError, r"got a single Dense; wrap it in a list"),
+    (lambda: keras.callbacks.EarlyStopping(patience=1.5), ValueError,
+     "EarlyStopping: patience must be an integer >= 0, got 1.5"),
+    (lambda: keras.callbacks.EarlyStopping(restore_best_weights="yes"), TypeError,
+     "EarlyStopping: restore_best_weights must be True or False"),
+])
+def test_layer_and_callback_arguments_are_checked_where_passed(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def _compiled():
+    model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+    model.compile("sgd", "mse")
+    return model
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(epochs=2.5), ValueError, "fit: epochs must be an integer >= 0, got 2.5"),
+    (dict(epochs=True), ValueError, r"fit: epochs must be an integer >= 0, got True \(a bool"),
+    (dict(epochs=-1), ValueError, "fit: epochs must be an integer >= 0, got -1"),
+    (dict(batch_size=0), ValueError, "fit: batch_size must be an integer >= 1, got 0"),
+    (dict(batch_size=2.5), ValueError, "fit: batch_size must be an integer >= 1, got 2.5"),
+    (dict(batch_size=True), ValueError, r"fit: batch_size must be an integer >= 1, got True"),
+    (dict(initial_epoch="1"), ValueError, "fit: initial_epoch must be an integer >= 0, got '1'"),
+    (dict(shuffle="no"), TypeError, "fit: shuffle must be True or False, got 'no'"),
+    (dict(validation_split="0.2"), ValueError, r"fit: invalid validation_split='0.2'; it must be a "
+                                               r"finite number in \[0, 1\)"),
+    (dict(callbacks=keras.callbacks.EarlyStopping()), TypeError,
+     r"fit: callbacks must be a list, e\.g\. callbacks=\[EarlyStopping\(\)\], got EarlyStopping"),
+])
+def test_fit_checks_its_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _compiled().fit(np.zeros((4, 2)), np.zeros(4), verbose=0, **kwargs)
+
+
+def test_compile_refuses_a_metric_string_and_predict_a_zero_batch():
+    with pytest.raises(TypeError, match=r"compile: metrics must be a list of names, e\.g\. "
+                                        r"metrics=\['accuracy'\], got 'accuracy'"):
+        keras.Sequential([keras.layers.Dense(1, input_shape=(2,))]).compile("sgd", "mse", metrics="accuracy")
+    with pytest.raises(ValueError, match="predict: batch_size must be an integer >= 1, got 0"):
+        _compiled().predict(np.zeros((4, 2)), batch_size=0)
+    with pytest.raises(ValueError, match="evaluate: batch_size must be an integer >= 1, got 1.5"):
+        _compiled().evaluate(np.zeros((4, 2)), np.zeros(4), batch_size=1.5)
+
+
+# -- empty inputs ----------------------------------------------------------------------------------
+def test_fit_on_zero_samples_names_the_empty_input():
+    with pytest.raises(ValueError, match=r"fit: x has no samples \(shape \(0, 2\)\); pass an array "
+                                         r"with one row per sample"):
+        _compiled().fit(np.zeros((0, 2)), np.zeros(0), verbose=0)
+    with pytest.raises(ValueError, match=r"fit: validation_data's x has no samples"):
+        _compiled().fit(np.zeros((4, 2)), np.zeros(4), validation_data=(np.zeros((0, 2)), np.zeros(0)),
+                        verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate: x has no samples"):
+        _compiled().evaluate(np.zeros((0, 2)), np.zeros(0))

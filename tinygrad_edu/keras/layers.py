@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from ..optim.optimizer import check_range
 from ..tensor import Tensor, get_default_dtype
+from .checks import check_bool, check_int, check_shape
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "linear": lambda x: x,
@@ -77,18 +79,17 @@ class Dense(nn.Module):
                  bias_initializer: str | Callable = "zeros", name: str | None = None,
                  input_dim: int | None = None) -> None:
         super().__init__()
-        if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = check_int("Dense", "units (the number of outputs)", units, 1)
         self.activation_name, self.activation = _activation(activation)
-        self.use_bias = use_bias
+        self.use_bias = check_bool("Dense", "use_bias", use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.layer_name = name
         self.kernel: Tensor | None = None
         self.bias: Tensor | None = None
         if input_dim is not None:
-            input_shape = (input_dim,)
-        self.input_shape = tuple(input_shape) if input_shape is not None else None
+            input_shape = (check_int("Dense", "input_dim", input_dim, 1),)
+        self.input_shape = check_shape("Dense", "input_shape", input_shape) \
+            if input_shape is not None else None
         if self.input_shape is not None:
             self.build(self.input_shape[-1])
 
@@ -154,8 +155,7 @@ class Dropout(nn.Module):
 
     def __init__(self, rate: float, name: str | None = None) -> None:
         super().__init__()
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        check_range("Dropout", "rate", rate, 0.0, 1.0, high_open=True)
         self.rate = rate
         self.layer_name = name
         self.dropout = nn.Dropout(rate)
@@ -192,7 +192,7 @@ class InputLayer(nn.Module):
         given = shape if shape is not None else input_shape
         if given is None:
             raise ValueError("InputLayer needs shape=(n_features,)")
-        self.input_shape = tuple(given)
+        self.input_shape = check_shape("Input", "shape", given)
         self.layer_name = name
 
     def forward(self, x: Tensor) -> Tensor:
