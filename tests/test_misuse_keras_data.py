@@ -135,3 +135,29 @@ def test_fit_on_zero_samples_names_the_empty_input():
                         verbose=0)
     with pytest.raises(ValueError, match=r"evaluate: x has no samples"):
         _compiled().evaluate(np.zeros((0, 2)), np.zeros(0))
+
+
+# -- keras optimizers check their settings when created, with optim's ranges ------------------------
+@pytest.mark.parametrize("make, match", [
+    (lambda: keras.optimizers.Adam(learning_rate="a"), r"Adam: invalid learning_rate='a'; it must be a "
+                                                        r"finite number > 0"),
+    (lambda: keras.optimizers.SGD(learning_rate="a"), "SGD: invalid learning_rate='a'"),
+    (lambda: keras.optimizers.RMSprop(learning_rate=None), "RMSprop: invalid learning_rate=None"),
+    (lambda: keras.optimizers.SGD(learning_rate=0), "SGD: invalid learning_rate=0; it must be a finite "
+                                                     "number > 0"),
+    (lambda: keras.optimizers.SGD(momentum="0.9"), r"SGD: invalid momentum='0.9'; .* in \[0, 1\]"),
+    (lambda: keras.optimizers.SGD(nesterov=True), "SGD: nesterov=True needs momentum > 0"),
+    (lambda: keras.optimizers.RMSprop(rho=1.5), r"RMSprop: invalid rho=1.5; .* in \[0, 1\]"),
+    (lambda: keras.optimizers.RMSprop(epsilon=-1), "RMSprop: invalid epsilon=-1"),
+    (lambda: keras.optimizers.Adam(beta_1=1.0), r"Adam: invalid beta_1=1.0; .* in \[0, 1\)"),
+    (lambda: keras.optimizers.Adam(beta_2="x"), "Adam: invalid beta_2='x'"),
+    (lambda: keras.optimizers.Adam(epsilon=float("nan")), "Adam: invalid epsilon=nan"),
+])
+def test_keras_optimizers_check_their_settings(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_keras_sgd_nesterov_must_be_a_bool():
+    with pytest.raises(TypeError, match="SGD: nesterov must be True or False, got 'yes'"):
+        keras.optimizers.SGD(momentum=0.9, nesterov="yes")
