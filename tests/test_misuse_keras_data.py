@@ -6,6 +6,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import keras
+from tinygrad_edu.data import DataLoader, TensorDataset
 from tinygrad_edu.nn import functional as F
 
 
@@ -161,3 +162,31 @@ def test_keras_optimizers_check_their_settings(make, match):
 def test_keras_sgd_nesterov_must_be_a_bool():
     with pytest.raises(TypeError, match="SGD: nesterov must be True or False, got 'yes'"):
         keras.optimizers.SGD(momentum=0.9, nesterov="yes")
+
+
+# -- DataLoader: bad seeds and non-numeric data fail at construction -------------------------------
+@pytest.mark.parametrize("seed", ["a", -1, True, 1.5])
+def test_dataloader_refuses_bad_seeds(seed):
+    with pytest.raises(ValueError, match=rf"DataLoader: seed must be a non-negative integer or a "
+                                         rf"np\.random\.Generator, got {seed!r}"):
+        DataLoader(np.ones((3, 2)), shuffle=True, seed=seed)
+
+
+def test_dataloader_refuses_text_when_created_not_at_the_first_batch():
+    X, labels = np.ones((3, 2)), np.array(["cat", "dog", "cat"])
+    with pytest.raises(TypeError, match=r"TensorDataset: array 1 has dtype <U3 \(text\); a data set "
+                                        r"holds numbers .* np\.unique\(labels, return_inverse=True\)"):
+        DataLoader((X, labels), batch_size=2)
+    with pytest.raises(TypeError, match=r"array 0 has dtype <U3 \(text\)"):
+        DataLoader(labels)
+    with pytest.raises(TypeError, match="numeric"):
+        DataLoader(["cat", "dog"])  # a list goes through Tensor, which refuses text too
+    with pytest.raises(TypeError, match=r"array 0 has dtype object \(Python objects"):
+        TensorDataset(np.array([[1], [2, 3]], dtype=object))
+
+
+def test_dataloader_dtype_must_be_a_float_dtype():
+    with pytest.raises(ValueError, match=r"DataLoader: dtype .* must be a float dtype .*got int64"):
+        DataLoader(np.ones((3, 2)), dtype=np.int64)  # would truncate the features silently
+    with pytest.raises(TypeError, match=r"DataLoader: dtype='foo' is not a NumPy dtype"):
+        DataLoader(np.ones((3, 2)), dtype="foo")
