@@ -14,56 +14,44 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from ..nn.init import INITIALIZERS
+from ..nn.layers import ACTIVATIONS
 from ..optim.optimizer import check_range
 from ..tensor import Tensor, get_default_dtype
 from .checks import check_bool, check_int, check_shape
 
-ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
-    "linear": lambda x: x,
-    "relu": lambda x: x.relu(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "tanh": lambda x: x.tanh(),
-    "softmax": lambda x: x.softmax(axis=-1),
-    "leaky_relu": lambda x: x.leaky_relu(0.2),  # Keras' default negative slope is 0.2
-}
+# Keras' leaky_relu slope is 0.2 where PyTorch's (nn.LeakyReLU's default) is 0.01.
+_KERAS_SETTINGS: dict[str, dict[str, Any]] = {"leaky_relu": {"alpha": 0.2}}
 
 
 def _activation(name: str | Callable | None) -> tuple[str, Callable[[Tensor], Tensor]]:
+    """An activation by name, from nn's one table (``nn.layers.ACTIVATIONS``), or a callable."""
     if name is None:
-        return "linear", ACTIVATIONS["linear"]
+        name = "linear"
     if callable(name):
         return getattr(name, "__name__", "custom"), name
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(
             f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)} or pass a callable"
         )
-    return name, ACTIVATIONS[name]
+    module = ACTIVATIONS[name](**_KERAS_SETTINGS.get(name, {}))
+    # Its forward, not the module: a child module would add a box to graph pictures and an
+    # entry to named_modules(); the ops recorded are the same either way.
+    return name, module.forward
 
 
-# Keras initializer names -> nn.init functions (fan_in/fan_out follow the kernel's (in, out)).
+# kernel_initializer / bias_initializer by name, from nn.init's one table.  A Keras kernel is
+# (in, out), the transpose of PyTorch's (out, in), so the layer gives its fans explicitly (the
+# bias, too, takes the layer's fans).
 def _initialize(name: str | Callable, tensor: Tensor, fan_in: int, fan_out: int) -> None:
     if callable(name):
         name(tensor)
         return
-    init = nn.init
-    table: dict[str, Callable[[], Any]] = {
-        "zeros": lambda: init.zeros_(tensor),
-        "ones": lambda: init.ones_(tensor),
-        "glorot_uniform": lambda: _scaled_uniform(tensor, np.sqrt(6 / (fan_in + fan_out))),
-        "glorot_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(2 / (fan_in + fan_out))),
-        "he_uniform": lambda: _scaled_uniform(tensor, np.sqrt(6 / fan_in)),
-        "he_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(2 / fan_in)),
-        "lecun_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(1 / fan_in)),
-        "random_normal": lambda: init.normal_(tensor, 0.0, 0.05),  # Keras' RandomNormal default
-        "random_uniform": lambda: init.uniform_(tensor, -0.05, 0.05),
-    }
-    if name not in table:
-        raise ValueError(f"unknown initializer {name!r}; choose one of {sorted(table)} or pass a callable")
-    table[name]()
-
-
-def _scaled_uniform(tensor: Tensor, limit: float) -> Tensor:
-    return nn.init.uniform_(tensor, -limit, limit)
+    if not isinstance(name, str) or name not in INITIALIZERS:
+        raise ValueError(
+            f"unknown initializer {name!r}; choose one of {sorted(INITIALIZERS)} or pass a callable"
+        )
+    INITIALIZERS[name](tensor, None, (fan_in, fan_out))
 
 
 class Dense(nn.Module):
