@@ -94,6 +94,42 @@ def test_he_normal_initializer_std():
     assert layer.kernel.numpy().std() == pytest.approx(np.sqrt(2 / 500), rel=0.02)
 
 
+# What Dense drew before it called nn.init: the Keras formulas on the global generator, with the
+# layer's fans, kernel (in, out) first, then the bias.  Float32 weights must stay exactly these.
+KERAS_FORMULAS = {
+    "glorot_uniform": lambda g, i, o, shape: g.uniform(-np.sqrt(6 / (i + o)), np.sqrt(6 / (i + o)), shape),
+    "glorot_normal": lambda g, i, o, shape: g.normal(0.0, np.sqrt(2 / (i + o)), shape),
+    "he_uniform": lambda g, i, o, shape: g.uniform(-np.sqrt(6 / i), np.sqrt(6 / i), shape),
+    "he_normal": lambda g, i, o, shape: g.normal(0.0, np.sqrt(2 / i), shape),
+    "lecun_normal": lambda g, i, o, shape: g.normal(0.0, np.sqrt(1 / i), shape),
+    "random_normal": lambda g, i, o, shape: g.normal(0.0, 0.05, shape),
+    "random_uniform": lambda g, i, o, shape: g.uniform(-0.05, 0.05, shape),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_FORMULAS))
+@pytest.mark.parametrize("seed, fan_in, units", [(0, 3, 7), (1, 64, 32), (12345, 13, 5)])
+def test_same_seed_gives_the_same_weights_through_nn_init(name, seed, fan_in, units):
+    tg.manual_seed(seed)
+    layer = keras.layers.Dense(units, input_shape=(fan_in,), kernel_initializer=name,
+                               bias_initializer=name)
+    g, formula = np.random.default_rng(seed), KERAS_FORMULAS[name]
+    kernel = formula(g, fan_in, units, (fan_in, units)).astype(np.float32)
+    bias = formula(g, fan_in, units, (units,)).astype(np.float32)
+    np.testing.assert_array_equal(layer.kernel.numpy(), kernel)
+    np.testing.assert_array_equal(layer.bias.numpy(), bias)
+
+
+def test_activation_names_come_from_nn_table():
+    x = tg.Tensor(np.linspace(-2, 2, 12).reshape(3, 4))
+    for name, make in tg.nn.layers.ACTIVATIONS.items():
+        module = make(0.2) if name == "leaky_relu" else make()  # Keras' leaky slope is 0.2
+        np.testing.assert_array_equal(keras.layers.Activation(name)(x).numpy(), module(x).numpy())
+    with pytest.raises(ValueError, match=r"unknown activation 'swishy'; choose one of \['identity', "
+                                         r"'leaky_relu', 'linear', 'log_softmax'"):
+        keras.layers.Activation("swishy")
+
+
 def test_dense_checks_input_size():
     layer = keras.layers.Dense(2, input_shape=(3,))
     with pytest.raises(ValueError, match="expects inputs with 3 features"):

@@ -160,3 +160,32 @@ def test_small_random_init_breaks_symmetry():
     _train(model)
     w1 = model.fc1.weight.data
     assert np.abs(w1 - w1[:1]).max() > 1e-4
+
+
+def test_explicit_fans_for_other_layouts():
+    """A Keras kernel is (in, out): fans=(fan_in, fan_out) overrides what the shape would say."""
+    kernel = init.kaiming_normal_(big((250, FAN_OUT)), nonlinearity="relu", fans=(250, FAN_OUT),
+                                  rng=np.random.default_rng(4))
+    check_stats(kernel, 0.0, math.sqrt(2.0 / 250))
+    bias = init.xavier_uniform_(big((7,)), fans=(3, 7), rng=np.random.default_rng(4))  # 1-D is fine
+    assert np.abs(bias.data).max() <= math.sqrt(6.0 / 10) and bias.data.std() > 0
+
+
+def test_one_table_of_initialiser_names():
+    """nn.Linear and keras Dense accept exactly the names of nn.init.INITIALIZERS; aliases share
+    an entry, and an entry draws what the nn.init function it names draws."""
+    from tinygrad_edu import keras
+
+    assert init.INITIALIZERS["xavier"] is init.INITIALIZERS["glorot_uniform"]
+    assert init.INITIALIZERS["he"] is init.INITIALIZERS["he_normal"]
+    for name, fill in init.INITIALIZERS.items():
+        nn.Linear(3, 2, init=name)
+        keras.layers.Dense(2, input_shape=(3,), kernel_initializer=name, bias_initializer=name)
+        a = fill(big((4, 5)), np.random.default_rng(6), None).data
+        b = fill(big((4, 5)), np.random.default_rng(6), (5, 4)).data  # the fans the shape implies
+        np.testing.assert_array_equal(a, b)
+    expected = init.kaiming_normal_(big((4, 5)), nonlinearity="relu", rng=np.random.default_rng(6)).data
+    got = init.INITIALIZERS["he_normal"](big((4, 5)), np.random.default_rng(6), None).data
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="unknown init 'glorious'.*'lecun_normal'"):
+        nn.Linear(2, 2, init="glorious")

@@ -15,8 +15,12 @@ import numpy as np
 
 from .. import random as tg_random
 from ..tensor import Tensor, get_default_dtype
+from .toy import make_rng
 
 Batch = Any  # a Tensor, or a tuple of Tensors (one per array)
+
+_NOT_NUMBERS = {"U": "text", "S": "bytes", "O": "Python objects: a ragged list or mixed types?",
+                "c": "complex numbers", "M": "dates", "m": "time spans", "V": "raw records"}
 
 
 def _as_array(data: Any, what: str) -> np.ndarray:
@@ -28,7 +32,26 @@ def _as_array(data: Any, what: str) -> np.ndarray:
         arr = Tensor(data).data  # lists of floats become the default dtype, as in Tensor
     if arr.ndim == 0:
         raise ValueError(f"{what} is a single number (0-d); a data set needs one row per sample")
+    if arr.dtype.kind not in "biuf":
+        # Refused here: a Tensor cannot hold it, so the first batch would fail far from the cause.
+        fix = ("encode text labels as integers first, e.g. classes, y = np.unique(labels, "
+               "return_inverse=True)") if arr.dtype.kind in "US" else "convert it to a numeric array first"
+        raise TypeError(f"{what} has dtype {arr.dtype} ({_NOT_NUMBERS.get(arr.dtype.kind, 'not numbers')}); "
+                        f"a data set holds numbers (bool, int or float) -- {fix}")
     return arr
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    try:
+        float_dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"DataLoader: dtype={dtype!r} is not a NumPy dtype; use np.float32 or "
+                        "np.float64") from None
+    if float_dtype.kind != "f":
+        raise ValueError(f"DataLoader: dtype is what floating-point arrays are converted to, so it "
+                         f"must be a float dtype (np.float32, np.float64), got {float_dtype}; "
+                         "integer labels keep their own dtype anyway")
+    return float_dtype
 
 
 class TensorDataset:
@@ -74,12 +97,13 @@ class DataLoader:
       smaller when ``k`` does not divide the number of samples, unless ``drop_last=True``
       skips it.
     - ``shuffle=True`` visits the samples in a new random order every epoch.  With ``seed``
-      (an int or a ``np.random.Generator``) the sequence of orders is reproducible: a new
+      (a non-negative int or a ``np.random.Generator``) the sequence of orders is reproducible: a new
       loader with the same seed repeats it, and each epoch's order differs from the last.
       Without ``seed`` the global generator is used, so ``tg.manual_seed`` controls it.
     - Floating-point arrays are converted once to ``dtype`` (default: the default float
       dtype, float32, the dtype of layer weights); integer and bool arrays (class labels)
-      keep their dtype.
+      keep their dtype.  Arrays that are not numbers (text labels, ragged object arrays) are
+      refused here, when the loader is made, not at the first batch.
     """
 
     def __init__(self, data: Any, batch_size: int | None = None, shuffle: bool = False,
@@ -110,9 +134,9 @@ class DataLoader:
                              f"{n} samples would give no batches at all; use a smaller batch_size")
         self.batch_size = n if batch_size is None else int(batch_size)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
-        self._rng = None if seed is None else (
-            seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed))
-        float_dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        # None stays None: each epoch then draws from the global generator of that moment.
+        self._rng = None if seed is None else make_rng(seed, "DataLoader")
+        float_dtype = get_default_dtype() if dtype is None else _float_dtype(dtype)
         self._arrays = tuple(a.astype(float_dtype, copy=False) if a.dtype.kind == "f" else a
                              for a in dataset.arrays)
 

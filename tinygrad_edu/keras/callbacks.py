@@ -8,6 +8,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..optim.optimizer import check_range
+from .checks import check_bool, check_int
+
 
 class Callback:
     """Hooks ``fit`` calls; override the ones you need."""
@@ -51,8 +54,9 @@ class EarlyStopping(Callback):
                  mode: str = "auto", restore_best_weights: bool = False, verbose: int = 0) -> None:
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if patience < 0:
-            raise ValueError(f"patience must be >= 0, got {patience}")
+        patience = check_int("EarlyStopping", "patience", patience, 0)
+        check_range("EarlyStopping", "min_delta", min_delta)
+        restore_best_weights = check_bool("EarlyStopping", "restore_best_weights", restore_best_weights)
         self.monitor, self.min_delta, self.patience = monitor, abs(min_delta), patience
         self.restore_best_weights, self.verbose = restore_best_weights, verbose
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)

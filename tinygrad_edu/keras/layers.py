@@ -14,54 +14,44 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from ..nn.init import INITIALIZERS
+from ..nn.layers import ACTIVATIONS
+from ..optim.optimizer import check_range
 from ..tensor import Tensor, get_default_dtype
+from .checks import check_bool, check_int, check_shape
 
-ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
-    "linear": lambda x: x,
-    "relu": lambda x: x.relu(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "tanh": lambda x: x.tanh(),
-    "softmax": lambda x: x.softmax(axis=-1),
-    "leaky_relu": lambda x: x.leaky_relu(0.2),  # Keras' default negative slope is 0.2
-}
+# Keras' leaky_relu slope is 0.2 where PyTorch's (nn.LeakyReLU's default) is 0.01.
+_KERAS_SETTINGS: dict[str, dict[str, Any]] = {"leaky_relu": {"alpha": 0.2}}
 
 
 def _activation(name: str | Callable | None) -> tuple[str, Callable[[Tensor], Tensor]]:
+    """An activation by name, from nn's one table (``nn.layers.ACTIVATIONS``), or a callable."""
     if name is None:
-        return "linear", ACTIVATIONS["linear"]
+        name = "linear"
     if callable(name):
         return getattr(name, "__name__", "custom"), name
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(
             f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)} or pass a callable"
         )
-    return name, ACTIVATIONS[name]
+    module = ACTIVATIONS[name](**_KERAS_SETTINGS.get(name, {}))
+    # Its forward, not the module: a child module would add a box to graph pictures and an
+    # entry to named_modules(); the ops recorded are the same either way.
+    return name, module.forward
 
 
-# Keras initializer names -> nn.init functions (fan_in/fan_out follow the kernel's (in, out)).
+# kernel_initializer / bias_initializer by name, from nn.init's one table.  A Keras kernel is
+# (in, out), the transpose of PyTorch's (out, in), so the layer gives its fans explicitly (the
+# bias, too, takes the layer's fans).
 def _initialize(name: str | Callable, tensor: Tensor, fan_in: int, fan_out: int) -> None:
     if callable(name):
         name(tensor)
         return
-    init = nn.init
-    table: dict[str, Callable[[], Any]] = {
-        "zeros": lambda: init.zeros_(tensor),
-        "ones": lambda: init.ones_(tensor),
-        "glorot_uniform": lambda: _scaled_uniform(tensor, np.sqrt(6 / (fan_in + fan_out))),
-        "glorot_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(2 / (fan_in + fan_out))),
-        "he_uniform": lambda: _scaled_uniform(tensor, np.sqrt(6 / fan_in)),
-        "he_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(2 / fan_in)),
-        "lecun_normal": lambda: init.normal_(tensor, 0.0, np.sqrt(1 / fan_in)),
-        "random_normal": lambda: init.normal_(tensor, 0.0, 0.05),  # Keras' RandomNormal default
-        "random_uniform": lambda: init.uniform_(tensor, -0.05, 0.05),
-    }
-    if name not in table:
-        raise ValueError(f"unknown initializer {name!r}; choose one of {sorted(table)} or pass a callable")
-    table[name]()
-
-
-def _scaled_uniform(tensor: Tensor, limit: float) -> Tensor:
-    return nn.init.uniform_(tensor, -limit, limit)
+    if not isinstance(name, str) or name not in INITIALIZERS:
+        raise ValueError(
+            f"unknown initializer {name!r}; choose one of {sorted(INITIALIZERS)} or pass a callable"
+        )
+    INITIALIZERS[name](tensor, None, (fan_in, fan_out))
 
 
 class Dense(nn.Module):
@@ -77,18 +67,17 @@ class Dense(nn.Module):
                  bias_initializer: str | Callable = "zeros", name: str | None = None,
                  input_dim: int | None = None) -> None:
         super().__init__()
-        if not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = check_int("Dense", "units (the number of outputs)", units, 1)
         self.activation_name, self.activation = _activation(activation)
-        self.use_bias = use_bias
+        self.use_bias = check_bool("Dense", "use_bias", use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.layer_name = name
         self.kernel: Tensor | None = None
         self.bias: Tensor | None = None
         if input_dim is not None:
-            input_shape = (input_dim,)
-        self.input_shape = tuple(input_shape) if input_shape is not None else None
+            input_shape = (check_int("Dense", "input_dim", input_dim, 1),)
+        self.input_shape = check_shape("Dense", "input_shape", input_shape) \
+            if input_shape is not None else None
         if self.input_shape is not None:
             self.build(self.input_shape[-1])
 
@@ -154,8 +143,7 @@ class Dropout(nn.Module):
 
     def __init__(self, rate: float, name: str | None = None) -> None:
         super().__init__()
-        if not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate}")
+        check_range("Dropout", "rate", rate, 0.0, 1.0, high_open=True)
         self.rate = rate
         self.layer_name = name
         self.dropout = nn.Dropout(rate)
@@ -192,7 +180,7 @@ class InputLayer(nn.Module):
         given = shape if shape is not None else input_shape
         if given is None:
             raise ValueError("InputLayer needs shape=(n_features,)")
-        self.input_shape = tuple(given)
+        self.input_shape = check_shape("Input", "shape", given)
         self.layer_name = name
 
     def forward(self, x: Tensor) -> Tensor:

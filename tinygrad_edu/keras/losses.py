@@ -3,7 +3,8 @@
 Keras losses take ``(y_true, y_pred)`` -- the reverse of PyTorch's ``(input, target)`` -- and
 the cross-entropies receive *probabilities* (the output of a sigmoid or softmax layer).
 Like Keras, probabilities are clipped to [1e-7, 1 - 1e-7] before the log, so a saturated
-output gives a large but finite loss.
+output gives a large but finite loss.  Unlike Keras, targets and predictions outside [0, 1]
+are refused with the same check ``nn.functional``'s BCE uses, instead of training on them.
 """
 
 from __future__ import annotations
@@ -35,9 +36,22 @@ def mean_absolute_error(y_true: Tensor, y_pred: Tensor) -> Tensor:
     return F.l1_loss(y_pred, _like(y_true, y_pred))
 
 
+# The cross-entropies take probabilities: the same [0, 1] check as nn.functional's BCE.
+def _check_targets(y_true: Tensor, who: str) -> None:
+    F.check_probabilities(y_true, "y_true (targets)", who,
+                          "; targets are 0/1 labels or soft labels (probabilities)")
+
+
+def _check_predictions(y_pred: Tensor, who: str, activation: str) -> None:
+    F.check_probabilities(y_pred, "y_pred (predictions)", who,
+                          f"; give the last layer activation='{activation}' so it outputs probabilities")
+
+
 def binary_crossentropy(y_true: Tensor, y_pred: Tensor) -> Tensor:
     """-mean(y log p + (1 - y) log(1 - p)), p clipped to [ε, 1-ε]"""
     y = _like(y_true, y_pred)
+    _check_targets(y, "binary_crossentropy")
+    _check_predictions(y_pred, "binary_crossentropy", "sigmoid")
     p = y_pred.clip(EPSILON, 1 - EPSILON)
     return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
 
@@ -49,6 +63,8 @@ def categorical_crossentropy(y_true: Tensor, y_pred: Tensor) -> Tensor:
             f"categorical_crossentropy needs one-hot targets of shape {y_pred.shape}, got "
             f"{y_true.shape}; for integer labels use 'sparse_categorical_crossentropy'"
         )
+    _check_targets(y_true, "categorical_crossentropy")
+    _check_predictions(y_pred, "categorical_crossentropy", "softmax")
     log_p = y_pred.clip(EPSILON, 1 - EPSILON).log()
     return -(y_true.astype(y_pred.dtype) * log_p).sum(axis=-1).mean()
 
@@ -60,6 +76,7 @@ def sparse_categorical_crossentropy(y_true: Tensor, y_pred: Tensor) -> Tensor:
         if not np.all(labels.data == np.round(labels.data)):
             raise ValueError("sparse_categorical_crossentropy needs integer class labels")
         labels = labels.astype(np.int64)
+    _check_predictions(y_pred, "sparse_categorical_crossentropy", "softmax")
     return F.nll_loss(y_pred.clip(EPSILON, 1 - EPSILON).log(), labels)
 
 

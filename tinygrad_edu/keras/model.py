@@ -15,11 +15,13 @@ import numpy as np
 
 from .. import nn
 from ..config import no_grad
+from ..optim.optimizer import check_range
 from ..random import generator
 from ..serialization import load, save
 from ..tensor import Tensor
 from . import losses, optimizers
 from .callbacks import Callback, History, ProgressDisplay
+from .checks import check_bool, check_int
 
 
 def _snake(name: str) -> str:
@@ -33,11 +35,29 @@ def _array(data: Any, what: str) -> np.ndarray:
     return arr
 
 
+def _samples(data: Any, what: str, who: str) -> np.ndarray:
+    """``data`` as an array of at least one sample: an empty set would train on nothing."""
+    arr = _array(data, what)
+    if arr.ndim == 0 or len(arr) == 0:
+        raise ValueError(
+            f"{who}: {what} has no samples (shape {arr.shape}); pass an array with one row per "
+            "sample -- check how it was loaded, sliced or filtered"
+        )
+    return arr
+
+
+def _batch_size(value: Any, who: str) -> int | None:
+    return None if value is None else check_int(who, "batch_size", value, 1)
+
+
 class Sequential(nn.Module):
     """A stack of layers applied in order: ``Sequential([Dense(8, activation='relu'), Dense(1)])``."""
 
     def __init__(self, layers: Iterable[nn.Module] | None = None, name: str = "sequential") -> None:
         super().__init__()
+        if isinstance(layers, nn.Module):
+            raise TypeError(f"Sequential expects a list of layers, got a single "
+                            f"{type(layers).__name__}; wrap it in a list: Sequential([layer])")
         self.model_name = name
         self.layer_names: list[str] = []
         self.stop_training = False
@@ -102,6 +122,9 @@ class Sequential(nn.Module):
             raise ValueError(
                 "compile needs a loss, e.g. loss='mse' or loss='sparse_categorical_crossentropy'"
             )
+        if isinstance(metrics, str) or not isinstance(metrics, (list, tuple, type(None))):
+            raise TypeError(f"compile: metrics must be a list of names, e.g. metrics=['accuracy'], "
+                            f"got {metrics!r}")
         self.optimizer = optimizers.get(optimizer)
         self.loss_name, self.loss_fn = losses.get_loss(loss)
         self.metric_fns = {m: losses.get_metric(m, self.loss_name) for m in (metrics or [])}
@@ -131,11 +154,22 @@ class Sequential(nn.Module):
         is not a terminal), 2 one line per epoch.
         """
         self._require_compiled("fit")
-        X, Y = _array(x, "x"), _array(y, "y")
+        X, Y = _samples(x, "x", "fit"), _samples(y, "y", "fit")
         if len(X) != len(Y):
             raise ValueError(f"x and y have different numbers of samples: {len(X)} and {len(Y)}")
-        if not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+        epochs = check_int("fit", "epochs", epochs, 0)
+        initial_epoch = check_int("fit", "initial_epoch", initial_epoch, 0)
+        batch_size = _batch_size(batch_size, "fit")
+        shuffle = check_bool("fit", "shuffle", shuffle)
+        check_range("fit", "validation_split", validation_split, 0.0, 1.0, high_open=True)
+        if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+            raise TypeError(f"fit: callbacks must be a list, e.g. callbacks=[EarlyStopping()], "
+                            f"got {type(callbacks).__name__}")
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("fit: validation_data must be a pair (x_val, y_val), got "
+                                f"{type(validation_data).__name__}")
+            _samples(validation_data[0], "validation_data's x", "fit")
         if validation_split and validation_data is None:
             n_val = int(len(X) * validation_split)
             if n_val == 0:
@@ -145,9 +179,7 @@ class Sequential(nn.Module):
         if not self.built:
             self.build(X.shape[1:])
         opt = self._optimizer_for_params()
-        batch = len(X) if batch_size is None else int(batch_size)
-        if batch <= 0:
-            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        batch = len(X) if batch_size is None else batch_size
         n_batches = -(-len(X) // batch)
         history = History()
         hooks: list[Callback] = [history, *(callbacks or [])]
@@ -201,7 +233,8 @@ class Sequential(nn.Module):
                  return_dict: bool = False) -> Any:
         """The loss (and metrics) on (x, y) in evaluation mode: a float, a list, or a dict."""
         self._require_compiled("evaluate")
-        scores = self._scores(x, y, batch_size)
+        _samples(x, "x", "evaluate")
+        scores = self._scores(x, y, _batch_size(batch_size, "evaluate"))
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
         if return_dict:
@@ -211,7 +244,8 @@ class Sequential(nn.Module):
     def predict(self, x: Any, batch_size: int | None = 32, verbose: int = 0) -> np.ndarray:
         """Outputs for x as a NumPy array, in evaluation mode and without recording a graph."""
         X = _array(x, "x")
-        step = len(X) if batch_size is None else max(int(batch_size), 1)
+        batch_size = _batch_size(batch_size, "predict")
+        step = max(len(X), 1) if batch_size is None else batch_size
         was_training = self.training
         self.eval()
         try:

@@ -151,7 +151,13 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction, "l1_loss")
 
 
-def _check_probabilities(t: Tensor, what: str, who: str, hint: str) -> None:
+def check_probabilities(t: Tensor, what: str, who: str, hint: str) -> None:
+    """Raise ``ValueError`` unless every entry of ``t`` lies in [0, 1] (nan counts as outside).
+
+    The message names the caller ``who``, the tensor ``what``, the range it actually spans and
+    ends with ``hint`` (what to do instead).  The binary cross-entropies here and the Keras
+    losses (``keras.losses``) share this one check.
+    """
     if t.size and (np.nanmin(t.data) < 0 or np.nanmax(t.data) > 1 or np.isnan(t.data).any()):
         raise ValueError(
             f"{who}: the {what} must lie in [0, 1], but it ranges from {np.min(t.data):.4g} to "
@@ -179,9 +185,9 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     input, target = _float_pair(input, target)
     who = "binary_cross_entropy"
     _same_shape(input, target, who)
-    _check_probabilities(input, "input (probabilities)", who,
-                         "; if these are logits, use binary_cross_entropy_with_logits")
-    _check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
+    check_probabilities(input, "input (probabilities)", who,
+                        "; if these are logits, use binary_cross_entropy_with_logits")
+    check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
     loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
     return _reduce(loss, reduction, who)
 
@@ -196,7 +202,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     input, target = _float_pair(input, target)
     who = "binary_cross_entropy_with_logits"
     _same_shape(input, target, who)
-    _check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
+    check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
     loss = input.maximum(0.0) - input * target + (1.0 + (-input.abs()).exp()).log()
     return _reduce(loss, reduction, who)
 

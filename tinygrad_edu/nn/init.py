@@ -8,12 +8,17 @@ sigmoid layers; Kaiming/He does the same for ReLU layers, which zero half their 
 Each function writes into ``tensor.data`` (no graph is recorded), returns the tensor, and
 draws from ``rng`` or, by default, the global generator that ``tg.manual_seed`` resets.
 Fans follow PyTorch: a weight of shape (out_features, in_features) has fan_in = in_features
-and fan_out = out_features.
+and fan_out = out_features.  ``fans=(fan_in, fan_out)`` gives them explicitly for other layouts:
+a Keras kernel is (in, out), and a Keras bias takes the fans of its layer.
+
+``INITIALIZERS`` is the one table of initialiser names ('glorot_uniform', 'he_normal', ...),
+shared by ``nn.Linear(init=...)`` and the Keras layers.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -22,8 +27,10 @@ from ..tensor import Tensor
 
 __all__ = [
     "calculate_gain", "zeros_", "ones_", "constant_", "normal_", "uniform_", "small_random_",
-    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "INITIALIZERS",
 ]
+
+Fans = tuple[int, int]  # (fan_in, fan_out)
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -47,8 +54,10 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     )
 
 
-def _fans(tensor: Tensor, who: str) -> tuple[int, int]:
-    """(fan_in, fan_out) of a weight of shape (out, in, *kernel)."""
+def _fans(tensor: Tensor, who: str, fans: Fans | None = None) -> Fans:
+    """(fan_in, fan_out) of a weight of shape (out, in, *kernel), unless ``fans`` gives them."""
+    if fans is not None:
+        return fans
     if tensor.ndim < 2:
         raise ValueError(
             f"{who}: fan_in and fan_out need a weight with at least 2 dimensions "
@@ -59,8 +68,8 @@ def _fans(tensor: Tensor, who: str) -> tuple[int, int]:
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def _fan(tensor: Tensor, mode: str, who: str) -> int:
-    fan_in, fan_out = _fans(tensor, who)
+def _fan(tensor: Tensor, mode: str, who: str, fans: Fans | None = None) -> int:
+    fan_in, fan_out = _fans(tensor, who, fans)
     if mode == "fan_in":
         return fan_in
     if mode == "fan_out":
@@ -115,41 +124,68 @@ def small_random_(tensor: Tensor, std: float = 0.01, rng: np.random.Generator | 
     return normal_(tensor, 0.0, std, rng=rng)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None,
+                    fans: Fans | None = None) -> Tensor:
     """Glorot & Bengio (2010):  w ~ U(-a, a),  a = gain·sqrt(6 / (fan_in + fan_out)).
 
     The variance a²/3 = gain²·2/(fan_in + fan_out) balances the forward and backward signals
     of sigmoid/tanh layers.
     """
-    fan_in, fan_out = _fans(tensor, "xavier_uniform_")
+    fan_in, fan_out = _fans(tensor, "xavier_uniform_", fans)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng: np.random.Generator | None = None,
+                   fans: Fans | None = None) -> Tensor:
     """Glorot & Bengio (2010):  w ~ N(0, std²),  std = gain·sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = _fans(tensor, "xavier_normal_")
+    fan_in, fan_out = _fans(tensor, "xavier_normal_", fans)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng=rng)
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     rng: np.random.Generator | None = None) -> Tensor:
+                     rng: np.random.Generator | None = None, fans: Fans | None = None) -> Tensor:
     """He et al. (2015):  w ~ U(-bound, bound),  bound = gain·sqrt(3 / fan),  gain for ``nonlinearity``.
 
     The variance bound²/3 = gain²/fan; with gain sqrt(2) (ReLU) that is 2/fan_in, which makes
     up for ReLU zeroing half its inputs.  ``a`` is the leaky-ReLU slope used by the gain
     (PyTorch's defaults: a=0, nonlinearity='leaky_relu', i.e. gain sqrt(2)).
     """
-    fan = _fan(tensor, mode, "kaiming_uniform_")
+    fan = _fan(tensor, mode, "kaiming_uniform_", fans)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return uniform_(tensor, -bound, bound, rng=rng)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    rng: np.random.Generator | None = None) -> Tensor:
+                    rng: np.random.Generator | None = None, fans: Fans | None = None) -> Tensor:
     """He et al. (2015):  w ~ N(0, std²),  std = gain / sqrt(fan)  (sqrt(2 / fan_in) for ReLU)."""
-    fan = _fan(tensor, mode, "kaiming_normal_")
+    fan = _fan(tensor, mode, "kaiming_normal_", fans)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, rng=rng)
+
+
+# -- the one table of initialiser names ------------------------------------------------------------
+Initializer = Callable[[Tensor, "np.random.Generator | None", "Fans | None"], Tensor]
+
+# nn.Linear(init=name) and Keras' Dense(kernel_initializer=name, bias_initializer=name) both look
+# names up here.  Each entry is fill(tensor, rng, fans): rng None means the global generator,
+# fans None means "read them from the shape" (see the module docstring).
+INITIALIZERS: dict[str, Initializer] = {
+    "zeros": lambda t, rng, fans: zeros_(t),
+    "ones": lambda t, rng, fans: ones_(t),
+    "small": lambda t, rng, fans: small_random_(t, rng=rng),
+    "random_normal": lambda t, rng, fans: normal_(t, 0.0, 0.05, rng=rng),  # Keras' RandomNormal()
+    "random_uniform": lambda t, rng, fans: uniform_(t, -0.05, 0.05, rng=rng),  # Keras' RandomUniform()
+    "glorot_uniform": lambda t, rng, fans: xavier_uniform_(t, rng=rng, fans=fans),
+    "glorot_normal": lambda t, rng, fans: xavier_normal_(t, rng=rng, fans=fans),
+    "he_normal": lambda t, rng, fans: kaiming_normal_(t, nonlinearity="relu", rng=rng, fans=fans),
+    "he_uniform": lambda t, rng, fans: kaiming_uniform_(t, nonlinearity="relu", rng=rng, fans=fans),
+    # LeCun normal is He's formula with gain 1:  std = 1 / sqrt(fan_in).
+    "lecun_normal": lambda t, rng, fans: kaiming_normal_(t, nonlinearity="linear", rng=rng, fans=fans),
+}
+# PyTorch-style spellings of the same schemes.
+INITIALIZERS["xavier"] = INITIALIZERS["xavier_uniform"] = INITIALIZERS["glorot_uniform"]
+INITIALIZERS["xavier_normal"] = INITIALIZERS["glorot_normal"]
+INITIALIZERS["he"] = INITIALIZERS["he_normal"]

@@ -20,22 +20,8 @@ from .module import Module, Parameter
 
 __all__ = [
     "Linear", "Embedding", "Dropout", "Flatten", "Identity",
-    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax",
+    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "ACTIVATIONS",
 ]
-
-# Linear(init=...) by name.  Biases start at zero for every named scheme except the default.
-_WEIGHT_INITS: dict[str, Callable[..., Tensor]] = {
-    "xavier": init_.xavier_uniform_,
-    "xavier_uniform": init_.xavier_uniform_,
-    "glorot_uniform": init_.xavier_uniform_,
-    "xavier_normal": init_.xavier_normal_,
-    "glorot_normal": init_.xavier_normal_,
-    "he": lambda w, rng: init_.kaiming_normal_(w, nonlinearity="relu", rng=rng),
-    "he_normal": lambda w, rng: init_.kaiming_normal_(w, nonlinearity="relu", rng=rng),
-    "he_uniform": lambda w, rng: init_.kaiming_uniform_(w, nonlinearity="relu", rng=rng),
-    "small": init_.small_random_,
-    "zeros": lambda w, rng: init_.zeros_(w),
-}
 
 
 class Linear(Module):
@@ -48,8 +34,8 @@ class Linear(Module):
       order 1 for inputs of order 1 whatever the width.
     - ``'xavier'`` (Glorot uniform, for sigmoid/tanh), ``'xavier_normal'``, ``'he'``
       (Kaiming normal with ReLU gain, std = sqrt(2/in_features)), ``'he_uniform'``,
-      ``'small'`` (N(0, 0.01²)), ``'zeros'`` (all zero: every unit stays identical);
-      these start the bias at 0.
+      ``'small'`` (N(0, 0.01²)), ``'zeros'`` (all zero: every unit stays identical), or any
+      other name in ``nn.init.INITIALIZERS`` (the Keras spellings too); these start the bias at 0.
     - a callable ``fn(weight)`` that fills the weight in place (e.g.
       ``lambda w: nn.init.normal_(w, std=0.5)``); the bias starts at 0.
 
@@ -81,12 +67,12 @@ class Linear(Module):
             return
         if callable(init):
             init(self.weight)
-        elif isinstance(init, str) and init in _WEIGHT_INITS:
-            _WEIGHT_INITS[init](self.weight, rng=rng)
+        elif isinstance(init, str) and init in init_.INITIALIZERS:
+            init_.INITIALIZERS[init](self.weight, rng, None)
         else:
             raise ValueError(
                 f"Linear: unknown init {init!r}; use None (PyTorch default), "
-                f"{', '.join(repr(k) for k in _WEIGHT_INITS)} or a function that fills the weight"
+                f"{', '.join(repr(k) for k in init_.INITIALIZERS)} or a function that fills the weight"
             )
         if self.bias is not None:
             init_.zeros_(self.bias)
@@ -239,3 +225,11 @@ class LogSoftmax(Softmax):
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.axis)
+
+
+# The one table of activation names: nn.MLP(activation=name) builds these modules, and the Keras
+# layers (Dense(activation=name), Activation(name)) run them.
+ACTIVATIONS: dict[str, Callable[..., Module]] = {
+    "linear": Identity, "identity": Identity, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh,
+    "leaky_relu": LeakyReLU, "softmax": Softmax, "log_softmax": LogSoftmax,
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from ..config import no_grad
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
-from .layers import Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers import ACTIVATIONS, Linear
 from .module import Module, Parameter, Sequential
 
 __all__ = ["Perceptron", "MLP"]
@@ -117,22 +117,16 @@ class Perceptron(Module):
         return f"n_features={self.n_features}, lr={self.lr}, epochs={self.epochs}"
 
 
-_ACTIVATIONS: dict[str, Callable[[], Module]] = {
-    "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": LeakyReLU,
-    "softmax": Softmax, "log_softmax": LogSoftmax, "identity": Identity, "linear": Identity,
-}
-
-
 def _activation(spec: Any, who: str) -> Module:
     """A fresh activation module from a name, a Module class or a Module (copied)."""
-    if isinstance(spec, str) and spec in _ACTIVATIONS:
-        return _ACTIVATIONS[spec]()
+    if isinstance(spec, str) and spec in ACTIVATIONS:
+        return ACTIVATIONS[spec]()
     if isinstance(spec, type) and issubclass(spec, Module):
         return spec()
     if isinstance(spec, Module):
         return copy.deepcopy(spec)  # one instance per position, so each call has its own name
     raise ValueError(
-        f"MLP: unknown {who} {spec!r}; use one of {sorted(_ACTIVATIONS)} or an nn.Module"
+        f"MLP: unknown {who} {spec!r}; use one of {sorted(ACTIVATIONS)} or an nn.Module"
     )
 
 
