@@ -6,49 +6,50 @@
 per primitive), autograd.py (the chain rule), function.py (graph recording).
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from . import data, keras, nn, optim, viz  # subpackages, like torch.nn / torch.optim
+from . import data, nn, optim  # subpackages, like torch.nn / torch.optim
 from . import random as random
 from .autograd import grad
-from .config import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (
-                       arange,
-                       cat,
-                       concatenate,
-                       exp,
-                       eye,
-                       full,
-                       leaky_relu,
-                       log,
-                       log_softmax,
-                       matmul,
-                       maximum,
-                       minimum,
-                       ones,
-                       ones_like,
-                       rand,
-                       randn,
-                       relu,
-                       sigmoid,
-                       softmax,
-                       sqrt,
-                       stack,
-                       step,
-                       tanh,
-                       tensor,
-                       zeros,
-                       zeros_like,
+from .config import (
+    detect_anomaly,
+    enable_grad,
+    get_default_dtype,
+    is_grad_enabled,
+    no_grad,
+    set_default_dtype,
+    set_grad_enabled,
 )
+from .creation import *  # noqa: F403  tensor, zeros, ones, ... (creation.__all__)
+from . import viz as _viz_until_explain_is_one_way  # noqa: F401  TEMP
 from .explain import explain
 from .function import Function
+from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functional.__all__)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
 from .serialization import load, save
-from .tensor import Tensor, get_default_dtype, set_default_dtype, where
+from .tensor import Tensor
+
+from . import creation as _creation, functional as _functional  # noqa: E402,I001  (for __all__)
+
+if TYPE_CHECKING:  # loaded on first use (below): the engine needs neither, nor graphviz
+    from . import keras, viz
 
 float32 = np.float32
 float64 = np.float64
+
+_LAZY = ("viz", "keras")
+
+
+def __getattr__(name: str) -> Any:
+    """``tg.viz`` and ``tg.keras`` are imported the first time they are used."""
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -56,8 +57,6 @@ __all__ = [
     "Tensor", "Function", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "manual_seed", "set_default_dtype", "get_default_dtype", "random",
-    "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn", "rand",
-    "concatenate", "cat", "stack", "where", "maximum", "minimum", "exp", "log", "sqrt", "relu",
-    "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "step", "matmul",
+    *_creation.__all__, *_functional.__all__,
     "float32", "float64", "save", "load", "explain", "nn", "optim", "data", "viz", "keras",
 ]

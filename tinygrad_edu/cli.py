@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import creation
+from . import functional
 from .explain import explain
 from .tensor import Tensor
 from .viz import GraphTooLarge, RendererNotFound, save_backprop_html, save_graph
@@ -42,12 +42,9 @@ class ExpressionError(UsageError):
     """The expression uses something outside the allow-list, or cannot be evaluated."""
 
 
-FUNCTIONS: dict[str, Callable[..., Tensor]] = {
-    "exp": creation.exp, "log": creation.log, "sqrt": creation.sqrt, "relu": creation.relu,
-    "sigmoid": creation.sigmoid, "tanh": creation.tanh, "leaky_relu": creation.leaky_relu,
-    "softmax": creation.softmax, "log_softmax": creation.log_softmax, "maximum": creation.maximum,
-    "minimum": creation.minimum, "matmul": creation.matmul,
-}
+# The functions are tinygrad_edu.functional's, all of them (the one list, also tg's namespace).
+FUNCTIONS: dict[str, Callable[..., Tensor]] = {name: getattr(functional, name)
+                                               for name in functional.__all__ if name != "where"}
 METHODS = frozenset({
     "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
     "sum", "mean", "max", "min", "var", "std", "reshape", "transpose", "flatten", "squeeze",

@@ -1,8 +1,7 @@
-"""Ways to make tensors: constants, ranges, identity, random draws, and functional forms.
+"""Ways to make tensors: constants, ranges, identity, random draws, and joining tensors.
 
 Random draws come from ``tinygrad_edu.random``'s generator, so ``manual_seed`` makes them
-reproducible.  The functional forms (``tg.relu(t)``, ``tg.exp(t)``, ``tg.stack``...) exist
-because PyTorch-style code calls them that way; each is one line over a Tensor method.
+reproducible.  Functional forms of Tensor methods (``tg.relu(t)``) are in functional.py.
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ import numpy as np
 
 from .ops import shape as shape_ops
 from .random import generator
-from .tensor import Tensor, get_default_dtype, where
+from .tensor import Tensor, get_default_dtype
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn",
-    "rand", "concatenate", "cat", "stack", "where", "maximum", "minimum", "exp", "log", "sqrt",
-    "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "step", "matmul",
+    "rand", "concatenate", "cat", "stack",
 ]
 
 
@@ -141,61 +139,3 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     if not -ts[0].ndim - 1 <= axis <= ts[0].ndim:
         raise ValueError(f"stack: axis {axis} is out of range for {ts[0].ndim}-d tensors")
     return concatenate([t.unsqueeze(axis) for t in ts], axis=axis % (ts[0].ndim + 1))
-
-
-# -- functional forms of Tensor methods (torch.relu(x) style) ------------------------------------
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def maximum(x: Any, y: Any) -> Tensor:
-    return _t(x).maximum(y)
-
-
-def minimum(x: Any, y: Any) -> Tensor:
-    return _t(x).minimum(y)
-
-
-def exp(x: Any) -> Tensor:
-    return _t(x).exp()
-
-
-def log(x: Any) -> Tensor:
-    return _t(x).log()
-
-
-def sqrt(x: Any) -> Tensor:
-    return _t(x).sqrt()
-
-
-def relu(x: Any) -> Tensor:
-    return _t(x).relu()
-
-
-def sigmoid(x: Any) -> Tensor:
-    return _t(x).sigmoid()
-
-
-def tanh(x: Any) -> Tensor:
-    return _t(x).tanh()
-
-
-def leaky_relu(x: Any, alpha: float = 0.01) -> Tensor:
-    return _t(x).leaky_relu(alpha)
-
-
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    return _t(x).softmax(axis)
-
-
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    return _t(x).log_softmax(axis)
-
-
-def step(x: Any) -> Tensor:
-    return _t(x).step()
-
-
-def matmul(x: Any, y: Any) -> Tensor:
-    return _t(x) @ y
-

@@ -1,10 +1,11 @@
 """Stateless building blocks: ``import tinygrad_edu.nn.functional as F``.
 
 Layers and losses as plain functions of tensors.  Every one is a composition of Tensor
-operations, so the engine differentiates it; nothing here writes a gradient.  The modules
-in ``layers.py`` and ``losses.py`` are thin wrappers that hold the settings.  Losses check
-their inputs first, so a wrong shape or label fails here with a message saying what to
-change, not deep inside NumPy.
+operations, so the engine differentiates it; nothing here writes a gradient.  The
+activations are the top-level ones (``F.relu is tg.relu``, from ``functional.py``).  The
+modules in ``layers.py`` and ``losses.py`` are thin wrappers that hold the settings.  Losses
+check their inputs first, so a wrong shape or label fails here with a message saying what
+to change, not deep inside NumPy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from ..random import generator
 from ..tensor import Tensor, get_default_dtype, where
 
@@ -65,36 +67,6 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     out = x @ weight.T
     return out if bias is None else out + bias
-
-
-def relu(x: Tensor) -> Tensor:
-    """max(x, 0)."""
-    return as_tensor(x).relu()
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + exp(-x)), in (0, 1)."""
-    return as_tensor(x).sigmoid()
-
-
-def tanh(x: Tensor) -> Tensor:
-    """tanh(x), in (-1, 1)."""
-    return as_tensor(x).tanh()
-
-
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, negative_slope·x otherwise."""
-    return as_tensor(x).leaky_relu(negative_slope)
-
-
-def softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
-    """exp(xᵢ) / Σⱼ exp(xⱼ) along ``axis`` (``dim`` is PyTorch's name for it)."""
-    return as_tensor(x).softmax(axis if dim is None else dim)
-
-
-def log_softmax(x: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
-    """xᵢ - log Σⱼ exp(xⱼ) along ``axis``, computed stably."""
-    return as_tensor(x).log_softmax(axis if dim is None else dim)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True,
