@@ -1,5 +1,10 @@
 """The chain-rule trace: its order is the engine's, its numbers are the engine's gradients."""
 
+import ast
+import importlib
+import importlib.util
+import pathlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -210,3 +215,27 @@ def test_trace_matches_backward_for_random_values(values):
     loss.backward()
     for t in (w, v):
         np.testing.assert_allclose(contributions_into(trace, t), t.grad.data, rtol=1e-12, atol=1e-15)
+
+
+def _imported_modules(module):
+    """Every module a module's source imports, relative imports resolved."""
+    names = []
+    tree = ast.parse(pathlib.Path(module.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):  # every import, those inside functions included
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            name = importlib.util.resolve_name("." * node.level + (node.module or ""), module.__package__)
+            names += [name] + [f"{name}.{alias.name}" for alias in node.names]
+    return names
+
+
+@pytest.mark.parametrize("name", ["tinygrad_edu.explain", "tinygrad_edu.formatting"])
+def test_the_trace_imports_nothing_from_the_pictures(name):
+    """Data flows one way: viz/ reads explain and formatting, never the other way round."""
+    module = importlib.import_module(name)
+    names = _imported_modules(module)
+    assert names and [n for n in names if n.split(".")[:2] == ["tinygrad_edu", "viz"]] == []
+    borrowed = [k for k, v in vars(module).items()
+                if str(getattr(v, "__module__", "")).startswith("tinygrad_edu.viz")]
+    assert borrowed == []

@@ -14,9 +14,11 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor, viz
 from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.config import module_scope
+from tinygrad_edu.explain import graph_tensors
+from tinygrad_edu.formatting import format_array
 from tinygrad_edu.viz import graph as graph_module
 from tinygrad_edu.viz import renderer as render_module
-from tinygrad_edu.viz.labels import escape, format_array, graph_tensors
+from tinygrad_edu.viz.labels import escape
 from tinygrad_edu.viz.model import GraphModel
 
 

@@ -3,7 +3,9 @@
 It does not re-derive anything: it runs the engine's own ``run_backward`` with a tracer
 attached, so the steps come in exactly the order backward runs, and every number is one the
 engine computed.  The rule text of each step is the op's ``rules`` tuple, written next to its
-backward in ``ops/``.  The graph pictures and the backprop page are drawn from this trace.
+backward in ``ops/``.  This is also the one place that walks a graph and names its tensors
+for display (``graph_tensors``, ``tensor_labels``): the pictures in ``viz/`` read them from
+here, and nothing here reads ``viz/``.
 """
 
 from __future__ import annotations
@@ -16,18 +18,8 @@ import numpy as np
 
 from . import autograd
 from .config import no_grad
+from .formatting import SMALL, describe, format_array, format_number, format_options, format_shape, visible
 from .tensor import Tensor
-from .viz.labels import (
-    SMALL,
-    argument_names,
-    describe,
-    format_array,
-    format_number,
-    format_options,
-    format_shape,
-    graph_tensors,
-    tensor_labels,
-)
 
 
 @dataclass(frozen=True)
@@ -325,6 +317,75 @@ def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
         if np.array_equal(jacobian, np.diag(diagonal)):
             result[i] = diagonal.reshape(node.inputs[i].shape).astype(node.inputs[i].dtype)
     return result
+
+
+# -- the graph, walked and named --------------------------------------------------------------
+def graph_tensors(root: Tensor) -> list[Tensor]:
+    """Every tensor of ``root``'s graph, in the engine's own order (parents first).
+
+    The engine's ``topological_order`` lists the tensors that need a gradient; an op's
+    constant inputs (no gradient) are slotted in just before the op's output, in argument
+    order, so pictures can show them too.  Each tensor appears once.
+    """
+    seen: set[int] = set()
+    out: list[Tensor] = []
+    # The engine's order, reused (not re-derived).
+    for tensor in autograd.topological_order([root]) if root.requires_grad else [root]:
+        node = tensor._ctx
+        if node is not None:
+            for parent in node.inputs:
+                if not parent.requires_grad and id(parent) not in seen:
+                    seen.add(id(parent))
+                    out.append(parent)
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            out.append(tensor)
+    return out
+
+
+def tensor_labels(tensors: list[Tensor], root: Tensor) -> dict[int, str]:
+    """A readable, unique label for every tensor, keyed by ``id`` (never shown).
+
+    A tensor's own ``name`` wins (``fc1.weight``); an unnamed output is named after its op
+    and a counter (``mul1``, ``sigmoid2``), an unnamed constant of one element after its
+    value, other unnamed leaves ``leaf1``/``const1``, and an unnamed root ``L`` (scalar) or
+    ``out``.  A name used twice gets ``#2``, ``#3``... so each label points at one tensor.
+    """
+    labels: dict[int, str] = {}
+    taken: dict[str, int] = {}
+    counters: dict[str, int] = {}
+
+    def next_name(stem: str) -> str:
+        counters[stem] = counters.get(stem, 0) + 1
+        return f"{stem}{counters[stem]}"
+
+    for t in tensors:
+        if t.name:
+            label = visible(t.name)
+        elif t is root:
+            label = "L" if t.size == 1 else "out"
+        elif t._ctx is not None:
+            label = next_name(t._ctx.name.lower())
+        elif not t.requires_grad and t.size == 1:
+            labels[id(t)] = format_number(t.data.item())  # repeated constants may share a label
+            continue
+        else:
+            label = next_name("leaf" if t.requires_grad else "const")
+        if label in taken:
+            taken[label] += 1
+            label = f"{label}#{taken[label]}"
+        taken.setdefault(label, 1)
+        labels[id(t)] = label
+    return labels
+
+
+def argument_names(count: int) -> tuple[str, ...]:
+    """How op rules call their arguments: ``x`` alone, ``x`` and ``y``, or ``x1, x2, ...``."""
+    if count == 1:
+        return ("x",)
+    if count == 2:
+        return ("x", "y")
+    return tuple(f"x{i + 1}" for i in range(count))
 
 
 def _seed(tensor: Tensor, grad: Any) -> Tensor:

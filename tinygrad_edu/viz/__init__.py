@@ -1,8 +1,9 @@
 """Pictures of the graph and of backprop: ``draw_graph``, ``save_graph``, ``save_backprop_html``.
 
-labels.py formats values and escapes text, model.py decides what is drawn (folding module
-calls), graph.py writes the DOT source, renderer.py finds a Graphviz program, html.py builds
-the step-through page.  All of it only reads the graph; the numbers come from ``tg.explain``.
+model.py decides what is drawn (folding module calls), graph.py writes the DOT source,
+labels.py escapes text for it, renderer.py finds a Graphviz program, html.py builds the
+step-through page.  All of it only reads the graph: the walk, the names and the numbers
+come from ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
 """
 
 from .graph import GraphPicture, GraphTooLarge, draw_graph, save_graph

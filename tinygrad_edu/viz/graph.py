@@ -17,8 +17,9 @@ import graphviz
 import numpy as np
 
 from ..explain import Step, Trace, explain, rule_text
+from ..formatting import describe, format_array, format_number, format_options, format_shape
 from ..tensor import Tensor
-from .labels import describe, escape, escape_lines, format_array, format_number, format_options, format_shape
+from .labels import escape, escape_lines
 from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
 from .renderer import HOW_TO_GET_ONE, RendererNotFound, find_renderer, render
 

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..explain import Trace, explain
+from ..formatting import describe, format_array, format_shape
 from ..tensor import Tensor
 from .graph import _Drawer
-from .labels import describe, format_array, format_shape
 from .renderer import render
 
 

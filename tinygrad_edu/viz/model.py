@@ -1,7 +1,7 @@
 """What a picture shows: the recorded graph as numbered items, with module calls folded.
 
 ``GraphModel`` reads a tensor's graph (in the engine's own order, via
-``labels.graph_tensors``) and decides what gets drawn: tensor items, op items, and -- when
+``explain.graph_tensors``) and decides what gets drawn: tensor items, op items, and -- when
 ``collapse`` is on -- one group item per module call.  Item ids come from the traversal
 order (``t3``, ``op3``, ``g1``), never from memory addresses, so the same code gives the
 same picture on every run.  Drawing (graph.py) and the backprop page (html.py) use it.
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..explain import graph_tensors, tensor_labels
 from ..tensor import Tensor
-from .labels import graph_tensors, tensor_labels
 
 Use = tuple[Any, int]  # (op node, argument index): one place a tensor is consumed
 
