@@ -14,6 +14,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.explain import Trace
+from tinygrad_edu.function import GraphFreedError
 
 
 def leaf(values, name):
@@ -215,6 +216,17 @@ def test_trace_matches_backward_for_random_values(values):
     loss.backward()
     for t in (w, v):
         np.testing.assert_allclose(contributions_into(trace, t), t.grad.data, rtol=1e-12, atol=1e-15)
+
+
+def test_a_freed_graph_raises_graph_freed_error_with_its_message():
+    (a, b, c), L = expression()
+    L.backward()
+    message = (r"^explain\(\): the graph was already freed by backward\(\) \(first freed op: Mul\)\. "
+               r"Call tg.explain\(loss\) before loss.backward\(\), or use "
+               r"loss.backward\(retain_graph=True\)\.$")
+    with pytest.raises(GraphFreedError, match=message):
+        tg.explain(L)
+    assert issubclass(GraphFreedError, RuntimeError)  # so `except RuntimeError` still catches it
 
 
 def _imported_modules(module):

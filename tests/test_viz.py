@@ -16,6 +16,7 @@ from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.config import module_scope
 from tinygrad_edu.explain import graph_tensors
 from tinygrad_edu.formatting import format_array
+from tinygrad_edu.function import GraphFreedError
 from tinygrad_edu.viz import graph as graph_module
 from tinygrad_edu.viz import renderer as render_module
 from tinygrad_edu.viz.labels import escape
@@ -349,3 +350,32 @@ def test_pdf_needs_system_graphviz(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="graphviz-pure cannot write PDF yet"):
         viz.save_graph(abc()[-1], tmp_path / "g.pdf")
     assert not (tmp_path / "g.pdf").exists()
+
+
+def test_save_graph_backward_after_a_plain_backward_still_works(tmp_path):
+    a, b, c, L = abc()
+    L.backward()
+    path = viz.save_graph(L, tmp_path / "after.dot", show="backward")
+    text = (tmp_path / "after.dot").read_text(encoding="utf-8")
+    assert path == str(tmp_path / "after.dot") and text == viz.draw_graph(L, show="backward").source
+    assert "which backward() freed" in text and "<I>∂(x·y)/∂x = y</I>>" in text and "grad = -24" in text
+    if viz.find_renderer() is not None:
+        viz.save_graph(L, tmp_path / "after.svg", show="backward")
+        assert "<svg" in (tmp_path / "after.svg").read_text(encoding="utf-8")
+
+
+def test_a_freed_graph_is_recognised_by_its_class_not_its_message(monkeypatch):
+    *_, L = abc()
+
+    def freed(*args, **kwargs):
+        raise GraphFreedError("any wording at all")
+
+    monkeypatch.setattr(graph_module, "explain", freed)
+    assert "which backward() freed" in viz.draw_graph(L, show="backward").source
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug that happens to mention the word freed")
+
+    monkeypatch.setattr(graph_module, "explain", broken)
+    with pytest.raises(RuntimeError, match="a bug that happens"):  # not hidden as a missing picture
+        viz.draw_graph(L, show="backward")

@@ -19,6 +19,7 @@ import numpy as np
 from . import autograd
 from .config import no_grad
 from .formatting import SMALL, describe, format_array, format_number, format_options, format_shape, visible
+from .function import GraphFreedError
 from .tensor import Tensor
 
 
@@ -197,11 +198,11 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
     elements, shapes and summary statistics for bigger ones.
 
     Call it **before** ``loss.backward()``, or after ``loss.backward(retain_graph=True)``:
-    a plain ``backward()`` frees the graph, and then ``explain`` raises a ``RuntimeError``
-    saying so (forward values survive, but what backward needs does not).  ``explain``
-    runs the real backward with ``capture=`` so ``.grad`` stays as it was; hooks registered
-    on tensors do run (they are part of what backward computes).  ``grad`` seeds a
-    non-scalar ``tensor``, as in ``backward(grad)``.
+    a plain ``backward()`` frees the graph, and then ``explain`` raises ``GraphFreedError``
+    (a ``RuntimeError``) saying so (forward values survive, but what backward needs does
+    not).  ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it
+    was; hooks registered on tensors do run (they are part of what backward computes).
+    ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"explain() takes a Tensor, got {type(tensor).__name__}")
@@ -213,7 +214,7 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
     tensors = graph_tensors(tensor)
     released = [t._ctx.name for t in tensors if t._ctx is not None and t._ctx._released]
     if released:
-        raise RuntimeError(
+        raise GraphFreedError(
             f"explain(): the graph was already freed by backward() (first freed op: {released[0]}). "
             "Call tg.explain(loss) before loss.backward(), or use loss.backward(retain_graph=True)."
         )

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..explain import Step, Trace, explain, rule_text
 from ..formatting import describe, format_array, format_number, format_options, format_shape
+from ..function import GraphFreedError
 from ..tensor import Tensor
 from .labels import escape, escape_lines
 from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
@@ -332,10 +333,8 @@ def _trace_or_none(tensor: Tensor) -> tuple[Trace | None, bool]:
     """The traced backward pass, or (None, True) when backward() has already freed the graph."""
     try:
         return explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype)), False
-    except RuntimeError as err:
-        if "freed" in str(err):
-            return None, True
-        raise
+    except GraphFreedError:  # a plain backward() ran: draw the rules without numbers
+        return None, True
 
 
 def _contribution(step: Step | None, index: int) -> np.ndarray | None:
