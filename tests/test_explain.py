@@ -251,3 +251,39 @@ def test_the_trace_imports_nothing_from_the_pictures(name):
     borrowed = [k for k, v in vars(module).items()
                 if str(getattr(v, "__module__", "")).startswith("tinygrad_edu.viz")]
     assert borrowed == []
+
+
+def test_local_numbers_come_from_the_elementwise_flag_with_one_vjp():
+    class Square(tg.Function):
+        rules = ("∂(x²)/∂x = 2·x",)
+        calls = 0
+
+        def forward(ctx, x):
+            return x * x
+
+        def backward(ctx, grad_out):
+            type(ctx).calls += 1
+            (x,) = ctx.inputs
+            return grad_out * 2 * x
+
+    class ElementwiseSquare(Square):
+        elementwise = True
+        calls = 0
+
+    x = leaf([1.0, -2.0, 3.0], "x")
+    plain = tg.explain(Square.apply(x).sum())
+    assert plain[1].op == "Square" and plain[1].contributions[0].local is None  # no flag: no number
+    flagged = tg.explain(ElementwiseSquare.apply(x).sum())
+    np.testing.assert_array_equal(flagged[1].contributions[0].local, [2.0, -4.0, 6.0])
+    assert "local = [2, -4, 6]" in str(flagged[1])
+    # The traced backward once; with the flag, one vector-Jacobian product for the local numbers.
+    assert (Square.calls, ElementwiseSquare.calls) == (1, 2)
+
+
+def test_a_matmul_with_a_diagonal_jacobian_still_shows_no_local_number():
+    """The local numbers come from the op's flag, not from a Jacobian that happens to be diagonal."""
+    w = Tensor(np.diag([2.0, -1.0]), name="w")
+    v = leaf([0.5, 1.5], "v")
+    matmul = tg.explain((w @ v).sum())[1]
+    assert matmul.op == "MatMul" and matmul.contributions[1].local is None
+    np.testing.assert_array_equal(matmul.contributions[1].value, [2.0, -1.0])

@@ -28,9 +28,10 @@ class Contribution:
     """What one op sends back to one input: ``value = upstream × local`` (the chain rule).
 
     ``local`` holds the local derivative as numbers when it can be shown elementwise (the
-    op's Jacobian for this input is diagonal and small, as for ``Mul`` or ``Sigmoid``);
-    otherwise it is ``None`` and ``rule`` says what the op does with the upstream gradient
-    (``G ↦ G@Yᵀ`` for a matmul).  ``value`` is ``None`` for an input that takes no gradient.
+    op is ``elementwise``, as ``Mul`` or ``Sigmoid`` are, so its Jacobian for an input of
+    the output's shape is diagonal; and the tensors are small); otherwise it is ``None``
+    and ``rule`` says what the op does with the upstream gradient (``G ↦ G@Yᵀ`` for a
+    matmul).  ``value`` is ``None`` for an input that takes no gradient.
     """
 
     index: int
@@ -283,40 +284,31 @@ def rule_text(node: Any, index: int) -> str:
 def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     """The local derivative of the output with respect to each input, as numbers, if elementwise.
 
-    For small tensors, the op's Jacobian is read row by row by calling its own ``backward``
-    with one-hot upstream gradients (recording off; nothing is changed).  When the Jacobian
-    is diagonal -- output element k depends only on input element k -- its diagonal *is*
-    the local derivative and ``contribution = upstream ⊙ local`` holds elementwise.
-    Otherwise (matmul, sums, broadcasts) there is no such number and we return ``None``.
+    For an ``elementwise`` op (output element k depends only on input element k) and an
+    input of the output's shape, the Jacobian is diagonal, and one vector-Jacobian product
+    -- the op's own ``backward`` with an upstream of ones, recording off, nothing changed --
+    gives that diagonal: the local derivative, with ``contribution = upstream ⊙ local``.  A
+    one-element input of a one-element output has a 1×1 Jacobian, its own diagonal, for any
+    op.  Otherwise (matmul, sums, broadcasts, a custom op that does not say it is
+    ``elementwise``) there is no such number and we return ``None``, as we do for tensors of
+    more than ``SMALL`` elements, which are shown by shape and statistics.
     """
     out = node.output
     result: list[np.ndarray | None] = [None] * len(node.inputs)
+    diagonal = node.elementwise
     wanted = [i for i, (x, g) in enumerate(zip(node.inputs, grads))
               if g is not None and x.size <= SMALL and out.size <= SMALL
-              and (x.shape == out.shape or x.size == out.size == 1)]
+              and ((diagonal and x.shape == out.shape) or x.size == out.size == 1)]
     if not wanted:
         return result
-    rows: dict[int, list[np.ndarray]] = {i: [] for i in wanted}
-    try:
-        with no_grad():
-            for k in range(out.size):
-                one_hot = np.zeros(out.size, dtype=out.dtype)
-                one_hot[k] = 1
-                g = node.backward(Tensor._from_op(one_hot.reshape(out.shape), None))
-                g = g if isinstance(g, tuple) else (g,)
-                for i in wanted:
-                    gi = g[i]
-                    if gi is None:
-                        raise ValueError("no gradient")
-                    data = gi.data if isinstance(gi, Tensor) else gi
-                    rows[i].append(np.asarray(data, dtype=np.float64).reshape(-1))
-    except Exception:  # a custom op's backward may not accept this probe; then show no number
-        return result
+    with no_grad():
+        raw = node.backward(Tensor._from_op(np.ones(out.shape, dtype=out.dtype), None))
+    raw = raw if isinstance(raw, tuple) else (raw,)
     for i in wanted:
-        jacobian = np.stack(rows[i])
-        diagonal = np.diag(jacobian)
-        if np.array_equal(jacobian, np.diag(diagonal)):
-            result[i] = diagonal.reshape(node.inputs[i].shape).astype(node.inputs[i].dtype)
+        x, local = node.inputs[i], raw[i]
+        if local is not None:  # a custom backward may skip an input for some upstreams
+            data = local.data if isinstance(local, Tensor) else np.asarray(local)
+            result[i] = data.reshape(x.shape).astype(x.dtype)
     return result
 
 
