@@ -4,7 +4,7 @@ It does not re-derive anything: it runs the engine's own ``run_backward`` with a
 attached, so the steps come in exactly the order backward runs, and every number is one the
 engine computed.  The rule text of each step is the op's ``rules`` tuple, written next to its
 backward in ``ops/``.  This is also the one place that walks a graph and names its tensors
-for display (``graph_tensors``, ``tensor_labels``): the pictures in ``viz/`` read them from
+for display (``read_graph``): the pictures in ``viz/`` read a ``Graph`` and a ``Trace`` from
 here, and nothing here reads ``viz/``.
 """
 
@@ -138,6 +138,7 @@ class Trace(Sequence[Step]):
         self.seed = seed
         self.steps = steps
         self.tensors = tensors  # every tensor of the graph, constants included, parents first
+        self.graph = Graph(root, tensors, labels)  # what the pictures of this trace draw
         self._labels = labels
         self._grads = grads
 
@@ -189,7 +190,7 @@ class Trace(Sequence[Step]):
         return f"<Trace of {self._labels[id(self.root)]}: {len(self.steps)} steps>"
 
 
-def explain(tensor: Tensor, grad: Any = None) -> Trace:
+def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> Trace:
     """The backward pass of ``tensor`` as a ``Trace`` of steps, without touching any ``.grad``.
 
     Each step is one op, in the order ``backward()`` runs them: the op, its inputs and
@@ -203,7 +204,9 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
     (a ``RuntimeError``) saying so (forward values survive, but what backward needs does
     not).  ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it
     was; hooks registered on tensors do run (they are part of what backward computes).
-    ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.
+    ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.  ``graph`` is
+    ``read_graph(tensor)`` when the caller has already walked the graph (a picture does,
+    to check its size first), so it is walked once.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"explain() takes a Tensor, got {type(tensor).__name__}")
@@ -212,7 +215,11 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
             f"explain(): {tensor._label()} does not require grad, so it has no backward pass; "
             "build it from tensors created with requires_grad=True (outside no_grad)"
         )
-    tensors = graph_tensors(tensor)
+    if graph is None:
+        graph = read_graph(tensor)
+    elif graph.root is not tensor:
+        raise ValueError(f"explain(): graph= was read from {graph.label(graph.root)}, not from this tensor")
+    tensors = graph.tensors
     released = [t._ctx.name for t in tensors if t._ctx is not None and t._ctx._released]
     if released:
         raise GraphFreedError(
@@ -220,13 +227,12 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
             "Call tg.explain(loss) before loss.backward(), or use loss.backward(retain_graph=True)."
         )
     seed = _seed(tensor, grad)
-    labels = tensor_labels(tensors, tensor)
-    recorder = _Recorder(labels, tensor, seed)
+    recorder = _Recorder(graph.labels, tensor, seed)
     needing = [t for t in tensors if t.requires_grad]
     grads = autograd.run_backward([tensor], [seed], retain_graph=True, create_graph=False,
                                   capture=needing, tracer=recorder)
     steps = recorder.steps()
-    return Trace(tensor, seed.data, steps, labels, grads, tensors)
+    return Trace(tensor, seed.data, steps, graph.labels, grads, tensors)
 
 
 class _Recorder:
@@ -312,7 +318,29 @@ def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     return result
 
 
-# -- the graph, walked and named --------------------------------------------------------------
+# -- the graph, walked and named once --------------------------------------------------------
+@dataclass(frozen=True)
+class Graph:
+    """Every tensor of ``root``'s graph, in the engine's order, each with its display label.
+
+    ``read_graph`` builds it; the trace and the pictures of one tensor all read the same
+    ``Graph``, so the graph is walked once and a tensor has one name everywhere.
+    """
+
+    root: Tensor
+    tensors: list[Tensor]  # parents first, constants included
+    labels: dict[int, str]  # keyed by id(tensor)
+
+    def label(self, tensor: Tensor) -> str:
+        return self.labels[id(tensor)]
+
+
+def read_graph(root: Tensor) -> Graph:
+    """Walk ``root``'s graph once (``graph_tensors``) and name its tensors (``tensor_labels``)."""
+    tensors = graph_tensors(root)
+    return Graph(root, tensors, tensor_labels(tensors, root))
+
+
 def graph_tensors(root: Tensor) -> list[Tensor]:
     """Every tensor of ``root``'s graph, in the engine's own order (parents first).
 

@@ -6,9 +6,9 @@ step-through page.  All of it only reads the graph: the walk, the names and the 
 come from ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
 """
 
-from .graph import GraphPicture, GraphTooLarge, draw_graph, save_graph
+from .graph import BackwardDot, GraphPicture, GraphTooLarge, backward_dot, draw_graph, save_graph
 from .html import save_backprop_html
 from .renderer import RendererNotFound, find_renderer, render
 
-__all__ = ["draw_graph", "save_graph", "save_backprop_html", "GraphPicture", "GraphTooLarge",
-           "RendererNotFound", "find_renderer", "render"]
+__all__ = ["draw_graph", "save_graph", "save_backprop_html", "backward_dot", "BackwardDot",
+           "GraphPicture", "GraphTooLarge", "RendererNotFound", "find_renderer", "render"]
