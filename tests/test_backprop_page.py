@@ -17,6 +17,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, viz
 from tinygrad_edu.config import module_scope
+from tinygrad_edu.viz import html as html_module
 from tinygrad_edu.viz.model import GraphModel
 
 needs_renderer = pytest.mark.skipif(viz.find_renderer() is None,
@@ -271,3 +272,56 @@ def test_collapsed_page_lights_up_the_module_box(browser, tmp_path):
     assert weight_cell in now["hidden"]
     browser.find_element(By.TAG_NAME, "body").send_keys("\ue010")  # End
     assert weight_cell not in state(browser)["hidden"]
+
+
+def xor_loss():
+    """The tutorial's 2→4→1 sigmoid network on the four XOR points, with its MSE."""
+    tg.manual_seed(0)
+    net = tg.nn.MLP([2, 4, 1], activation="sigmoid", output_activation="sigmoid")
+    X = Tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], name="X")
+    y = Tensor([[0.0], [1.0], [1.0], [0.0]], name="y")
+    return ((net(X) - y) ** 2).mean()
+
+
+def count_backward_calls(monkeypatch):
+    """Wrap ``backward`` of every op class so each call is counted per graph node."""
+    calls = {}
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in set(subclasses(tg.Function)):
+        if "backward" not in cls.__dict__:
+            continue
+
+        def counted(ctx, grad_out, _backward=cls.__dict__["backward"]):
+            calls[id(ctx)] = calls.get(id(ctx), 0) + 1
+            return _backward(ctx, grad_out)
+
+        monkeypatch.setattr(cls, "backward", counted)
+    return calls
+
+
+@pytest.mark.parametrize("what", ["picture", "page"])
+def test_each_op_backward_runs_once_plus_at_most_one_vjp(monkeypatch, tmp_path, what):
+    """One trace per picture: the traced backward calls each op once, and an op whose local
+    derivative is shown as numbers gets one more call (a vector-Jacobian product with ones)."""
+    loss = xor_loss()
+    calls = count_backward_calls(monkeypatch)
+    if what == "picture":
+        viz.draw_graph(loss, show="backward", collapse=False)
+    else:  # the page needs no real renderer to be traced: any SVG will do
+        monkeypatch.setattr(html_module, "render", lambda source, fmt: b"<svg></svg>")
+        viz.save_backprop_html(loss, tmp_path / "xor.html")
+    counted = dict(calls)
+    trace = tg.explain(loss)  # after counting: which steps show a local number
+    assert len(trace) == 14 and set(counted) == {id(s.node) for s in trace}
+    edges = 0
+    for step in trace:
+        shows_local = any(c.local is not None for c in step.contributions)
+        assert counted[id(step.node)] == 1 + shows_local, step.formula
+        edges += sum(c.value is not None for c in step.contributions)
+    vjps = sum(counted.values()) - len(trace)
+    assert 0 < vjps <= edges

@@ -1,5 +1,10 @@
 """The chain-rule trace: its order is the engine's, its numbers are the engine's gradients."""
 
+import ast
+import importlib
+import importlib.util
+import pathlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,6 +14,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.explain import Trace
+from tinygrad_edu.function import GraphFreedError
 
 
 def leaf(values, name):
@@ -210,3 +216,74 @@ def test_trace_matches_backward_for_random_values(values):
     loss.backward()
     for t in (w, v):
         np.testing.assert_allclose(contributions_into(trace, t), t.grad.data, rtol=1e-12, atol=1e-15)
+
+
+def test_a_freed_graph_raises_graph_freed_error_with_its_message():
+    (a, b, c), L = expression()
+    L.backward()
+    message = (r"^explain\(\): the graph was already freed by backward\(\) \(first freed op: Mul\)\. "
+               r"Call tg.explain\(loss\) before loss.backward\(\), or use "
+               r"loss.backward\(retain_graph=True\)\.$")
+    with pytest.raises(GraphFreedError, match=message):
+        tg.explain(L)
+    assert issubclass(GraphFreedError, RuntimeError)  # so `except RuntimeError` still catches it
+
+
+def _imported_modules(module):
+    """Every module a module's source imports, relative imports resolved."""
+    names = []
+    tree = ast.parse(pathlib.Path(module.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):  # every import, those inside functions included
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            name = importlib.util.resolve_name("." * node.level + (node.module or ""), module.__package__)
+            names += [name] + [f"{name}.{alias.name}" for alias in node.names]
+    return names
+
+
+@pytest.mark.parametrize("name", ["tinygrad_edu.explain", "tinygrad_edu.formatting"])
+def test_the_trace_imports_nothing_from_the_pictures(name):
+    """Data flows one way: viz/ reads explain and formatting, never the other way round."""
+    module = importlib.import_module(name)
+    names = _imported_modules(module)
+    assert names and [n for n in names if n.split(".")[:2] == ["tinygrad_edu", "viz"]] == []
+    borrowed = [k for k, v in vars(module).items()
+                if str(getattr(v, "__module__", "")).startswith("tinygrad_edu.viz")]
+    assert borrowed == []
+
+
+def test_local_numbers_come_from_the_elementwise_flag_with_one_vjp():
+    class Square(tg.Function):
+        rules = ("∂(x²)/∂x = 2·x",)
+        calls = 0
+
+        def forward(ctx, x):
+            return x * x
+
+        def backward(ctx, grad_out):
+            type(ctx).calls += 1
+            (x,) = ctx.inputs
+            return grad_out * 2 * x
+
+    class ElementwiseSquare(Square):
+        elementwise = True
+        calls = 0
+
+    x = leaf([1.0, -2.0, 3.0], "x")
+    plain = tg.explain(Square.apply(x).sum())
+    assert plain[1].op == "Square" and plain[1].contributions[0].local is None  # no flag: no number
+    flagged = tg.explain(ElementwiseSquare.apply(x).sum())
+    np.testing.assert_array_equal(flagged[1].contributions[0].local, [2.0, -4.0, 6.0])
+    assert "local = [2, -4, 6]" in str(flagged[1])
+    # The traced backward once; with the flag, one vector-Jacobian product for the local numbers.
+    assert (Square.calls, ElementwiseSquare.calls) == (1, 2)
+
+
+def test_a_matmul_with_a_diagonal_jacobian_still_shows_no_local_number():
+    """The local numbers come from the op's flag, not from a Jacobian that happens to be diagonal."""
+    w = Tensor(np.diag([2.0, -1.0]), name="w")
+    v = leaf([0.5, 1.5], "v")
+    matmul = tg.explain((w @ v).sum())[1]
+    assert matmul.op == "MatMul" and matmul.contributions[1].local is None
+    np.testing.assert_array_equal(matmul.contributions[1].value, [2.0, -1.0])

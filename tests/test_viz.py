@@ -14,9 +14,12 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor, viz
 from tinygrad_edu.autograd import topological_order
 from tinygrad_edu.config import module_scope
+from tinygrad_edu.explain import graph_tensors
+from tinygrad_edu.formatting import format_array
+from tinygrad_edu.function import GraphFreedError
 from tinygrad_edu.viz import graph as graph_module
 from tinygrad_edu.viz import renderer as render_module
-from tinygrad_edu.viz.labels import escape, format_array, graph_tensors
+from tinygrad_edu.viz.labels import escape
 from tinygrad_edu.viz.model import GraphModel
 
 
@@ -347,3 +350,79 @@ def test_pdf_needs_system_graphviz(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="graphviz-pure cannot write PDF yet"):
         viz.save_graph(abc()[-1], tmp_path / "g.pdf")
     assert not (tmp_path / "g.pdf").exists()
+
+
+def test_save_graph_backward_after_a_plain_backward_still_works(tmp_path):
+    a, b, c, L = abc()
+    L.backward()
+    path = viz.save_graph(L, tmp_path / "after.dot", show="backward")
+    text = (tmp_path / "after.dot").read_text(encoding="utf-8")
+    assert path == str(tmp_path / "after.dot") and text == viz.draw_graph(L, show="backward").source
+    assert "which backward() freed" in text and "<I>∂(x·y)/∂x = y</I>>" in text and "grad = -24" in text
+    if viz.find_renderer() is not None:
+        viz.save_graph(L, tmp_path / "after.svg", show="backward")
+        assert "<svg" in (tmp_path / "after.svg").read_text(encoding="utf-8")
+
+
+def test_a_freed_graph_is_recognised_by_its_class_not_its_message(monkeypatch):
+    *_, L = abc()
+
+    def freed(*args, **kwargs):
+        raise GraphFreedError("any wording at all")
+
+    monkeypatch.setattr(graph_module, "explain", freed)
+    assert "which backward() freed" in viz.draw_graph(L, show="backward").source
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug that happens to mention the word freed")
+
+    monkeypatch.setattr(graph_module, "explain", broken)
+    with pytest.raises(RuntimeError, match="a bug that happens"):  # not hidden as a missing picture
+        viz.draw_graph(L, show="backward")
+
+
+def test_a_picture_walks_the_graph_once_and_traces_backward_once(monkeypatch):
+    explain_module = sys.modules["tinygrad_edu.explain"]
+    counts = {"walks": 0, "traced": 0}
+    walk, run = explain_module.graph_tensors, explain_module.autograd.run_backward
+
+    def counted_walk(root):
+        counts["walks"] += 1
+        return walk(root)
+
+    def counted_run(*args, **kwargs):
+        counts["traced"] += 1
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(explain_module, "graph_tensors", counted_walk)
+    monkeypatch.setattr(explain_module.autograd, "run_backward", counted_run)
+    for show, traced in (("forward", 0), ("backward", 1), ("both", 1)):
+        counts.update(walks=0, traced=0)
+        viz.draw_graph(abc()[-1], show=show)
+        assert counts == {"walks": 1, "traced": traced}, show
+    counts.update(walks=0, traced=0)
+    viz.backward_dot(abc()[-1])
+    assert counts == {"walks": 1, "traced": 1}
+    *_, L = abc()
+    L.backward()
+    counts.update(walks=0, traced=0)
+    viz.draw_graph(L, show="backward")  # freed: the one walk finds it, nothing is traced
+    assert counts == {"walks": 1, "traced": 0}
+
+
+def test_backward_dot_is_the_backward_picture_with_ids_for_each_step():
+    *_, L = abc()
+    drawing = viz.backward_dot(L)
+    assert isinstance(drawing, viz.BackwardDot) and len(drawing.trace) == 3
+    # The same picture as draw_graph's backward view, plus an id (a link) on each gradient cell.
+    plain = re.sub(r' ID="[^"]*" HREF="[^"]*"', "", drawing.source)
+    assert plain == viz.draw_graph(L, show="backward").source
+    ids = set(node_ids(drawing.source)) | set(re.findall(r'\bid=(\w+)', drawing.source))
+    assert sorted(drawing.node_of_step) == [1, 2, 3] and set(drawing.node_of_step.values()) <= ids
+    assert {e for edge_ids in drawing.edges_of_step.values() for e in edge_ids} <= ids
+    assert all(f'ID="{cell}"' in drawing.source for cell in drawing.grad_cells)
+    labels = {drawing.trace.label(t) for t in drawing.grad_cells.values()}
+    assert labels == {"L", "add1", "mul1", "a", "b", "c"}
+    L.backward()
+    with pytest.raises(GraphFreedError, match="retain_graph=True"):  # it needs the graph, as explain does
+        viz.backward_dot(L)

@@ -22,9 +22,9 @@ import numpy as np
 
 from . import functional
 from .explain import explain
+from .formatting import describe, format_number
 from .tensor import Tensor
 from .viz import GraphTooLarge, RendererNotFound, save_backprop_html, save_graph
-from .viz.labels import describe, format_number
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_CHARS = 2000  # length of the expression

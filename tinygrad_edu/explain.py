@@ -3,7 +3,9 @@
 It does not re-derive anything: it runs the engine's own ``run_backward`` with a tracer
 attached, so the steps come in exactly the order backward runs, and every number is one the
 engine computed.  The rule text of each step is the op's ``rules`` tuple, written next to its
-backward in ``ops/``.  The graph pictures and the backprop page are drawn from this trace.
+backward in ``ops/``.  This is also the one place that walks a graph and names its tensors
+for display (``read_graph``): the pictures in ``viz/`` read a ``Graph`` and a ``Trace`` from
+here, and nothing here reads ``viz/``.
 """
 
 from __future__ import annotations
@@ -16,18 +18,9 @@ import numpy as np
 
 from . import autograd
 from .config import no_grad
+from .formatting import SMALL, describe, format_array, format_number, format_options, format_shape, visible
+from .function import GraphFreedError
 from .tensor import Tensor
-from .viz.labels import (
-    SMALL,
-    argument_names,
-    describe,
-    format_array,
-    format_number,
-    format_options,
-    format_shape,
-    graph_tensors,
-    tensor_labels,
-)
 
 
 @dataclass(frozen=True)
@@ -35,9 +28,10 @@ class Contribution:
     """What one op sends back to one input: ``value = upstream × local`` (the chain rule).
 
     ``local`` holds the local derivative as numbers when it can be shown elementwise (the
-    op's Jacobian for this input is diagonal and small, as for ``Mul`` or ``Sigmoid``);
-    otherwise it is ``None`` and ``rule`` says what the op does with the upstream gradient
-    (``G ↦ G@Yᵀ`` for a matmul).  ``value`` is ``None`` for an input that takes no gradient.
+    op is ``elementwise``, as ``Mul`` or ``Sigmoid`` are, so its Jacobian for an input of
+    the output's shape is diagonal; and the tensors are small); otherwise it is ``None``
+    and ``rule`` says what the op does with the upstream gradient (``G ↦ G@Yᵀ`` for a
+    matmul).  ``value`` is ``None`` for an input that takes no gradient.
     """
 
     index: int
@@ -144,6 +138,7 @@ class Trace(Sequence[Step]):
         self.seed = seed
         self.steps = steps
         self.tensors = tensors  # every tensor of the graph, constants included, parents first
+        self.graph = Graph(root, tensors, labels)  # what the pictures of this trace draw
         self._labels = labels
         self._grads = grads
 
@@ -195,7 +190,7 @@ class Trace(Sequence[Step]):
         return f"<Trace of {self._labels[id(self.root)]}: {len(self.steps)} steps>"
 
 
-def explain(tensor: Tensor, grad: Any = None) -> Trace:
+def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> Trace:
     """The backward pass of ``tensor`` as a ``Trace`` of steps, without touching any ``.grad``.
 
     Each step is one op, in the order ``backward()`` runs them: the op, its inputs and
@@ -205,11 +200,13 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
     elements, shapes and summary statistics for bigger ones.
 
     Call it **before** ``loss.backward()``, or after ``loss.backward(retain_graph=True)``:
-    a plain ``backward()`` frees the graph, and then ``explain`` raises a ``RuntimeError``
-    saying so (forward values survive, but what backward needs does not).  ``explain``
-    runs the real backward with ``capture=`` so ``.grad`` stays as it was; hooks registered
-    on tensors do run (they are part of what backward computes).  ``grad`` seeds a
-    non-scalar ``tensor``, as in ``backward(grad)``.
+    a plain ``backward()`` frees the graph, and then ``explain`` raises ``GraphFreedError``
+    (a ``RuntimeError``) saying so (forward values survive, but what backward needs does
+    not).  ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it
+    was; hooks registered on tensors do run (they are part of what backward computes).
+    ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.  ``graph`` is
+    ``read_graph(tensor)`` when the caller has already walked the graph (a picture does,
+    to check its size first), so it is walked once.
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"explain() takes a Tensor, got {type(tensor).__name__}")
@@ -218,21 +215,24 @@ def explain(tensor: Tensor, grad: Any = None) -> Trace:
             f"explain(): {tensor._label()} does not require grad, so it has no backward pass; "
             "build it from tensors created with requires_grad=True (outside no_grad)"
         )
-    tensors = graph_tensors(tensor)
+    if graph is None:
+        graph = read_graph(tensor)
+    elif graph.root is not tensor:
+        raise ValueError(f"explain(): graph= was read from {graph.label(graph.root)}, not from this tensor")
+    tensors = graph.tensors
     released = [t._ctx.name for t in tensors if t._ctx is not None and t._ctx._released]
     if released:
-        raise RuntimeError(
+        raise GraphFreedError(
             f"explain(): the graph was already freed by backward() (first freed op: {released[0]}). "
             "Call tg.explain(loss) before loss.backward(), or use loss.backward(retain_graph=True)."
         )
     seed = _seed(tensor, grad)
-    labels = tensor_labels(tensors, tensor)
-    recorder = _Recorder(labels, tensor, seed)
+    recorder = _Recorder(graph.labels, tensor, seed)
     needing = [t for t in tensors if t.requires_grad]
     grads = autograd.run_backward([tensor], [seed], retain_graph=True, create_graph=False,
                                   capture=needing, tracer=recorder)
     steps = recorder.steps()
-    return Trace(tensor, seed.data, steps, labels, grads, tensors)
+    return Trace(tensor, seed.data, steps, graph.labels, grads, tensors)
 
 
 class _Recorder:
@@ -290,41 +290,123 @@ def rule_text(node: Any, index: int) -> str:
 def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     """The local derivative of the output with respect to each input, as numbers, if elementwise.
 
-    For small tensors, the op's Jacobian is read row by row by calling its own ``backward``
-    with one-hot upstream gradients (recording off; nothing is changed).  When the Jacobian
-    is diagonal -- output element k depends only on input element k -- its diagonal *is*
-    the local derivative and ``contribution = upstream ⊙ local`` holds elementwise.
-    Otherwise (matmul, sums, broadcasts) there is no such number and we return ``None``.
+    For an ``elementwise`` op (output element k depends only on input element k) and an
+    input of the output's shape, the Jacobian is diagonal, and one vector-Jacobian product
+    -- the op's own ``backward`` with an upstream of ones, recording off, nothing changed --
+    gives that diagonal: the local derivative, with ``contribution = upstream ⊙ local``.  A
+    one-element input of a one-element output has a 1×1 Jacobian, its own diagonal, for any
+    op.  Otherwise (matmul, sums, broadcasts, a custom op that does not say it is
+    ``elementwise``) there is no such number and we return ``None``, as we do for tensors of
+    more than ``SMALL`` elements, which are shown by shape and statistics.
     """
     out = node.output
     result: list[np.ndarray | None] = [None] * len(node.inputs)
+    diagonal = node.elementwise
     wanted = [i for i, (x, g) in enumerate(zip(node.inputs, grads))
               if g is not None and x.size <= SMALL and out.size <= SMALL
-              and (x.shape == out.shape or x.size == out.size == 1)]
+              and ((diagonal and x.shape == out.shape) or x.size == out.size == 1)]
     if not wanted:
         return result
-    rows: dict[int, list[np.ndarray]] = {i: [] for i in wanted}
-    try:
-        with no_grad():
-            for k in range(out.size):
-                one_hot = np.zeros(out.size, dtype=out.dtype)
-                one_hot[k] = 1
-                g = node.backward(Tensor._from_op(one_hot.reshape(out.shape), None))
-                g = g if isinstance(g, tuple) else (g,)
-                for i in wanted:
-                    gi = g[i]
-                    if gi is None:
-                        raise ValueError("no gradient")
-                    data = gi.data if isinstance(gi, Tensor) else gi
-                    rows[i].append(np.asarray(data, dtype=np.float64).reshape(-1))
-    except Exception:  # a custom op's backward may not accept this probe; then show no number
-        return result
+    with no_grad():
+        raw = node.backward(Tensor._from_op(np.ones(out.shape, dtype=out.dtype), None))
+    raw = raw if isinstance(raw, tuple) else (raw,)
     for i in wanted:
-        jacobian = np.stack(rows[i])
-        diagonal = np.diag(jacobian)
-        if np.array_equal(jacobian, np.diag(diagonal)):
-            result[i] = diagonal.reshape(node.inputs[i].shape).astype(node.inputs[i].dtype)
+        x, local = node.inputs[i], raw[i]
+        if local is not None:  # a custom backward may skip an input for some upstreams
+            data = local.data if isinstance(local, Tensor) else np.asarray(local)
+            result[i] = data.reshape(x.shape).astype(x.dtype)
     return result
+
+
+# -- the graph, walked and named once --------------------------------------------------------
+@dataclass(frozen=True)
+class Graph:
+    """Every tensor of ``root``'s graph, in the engine's order, each with its display label.
+
+    ``read_graph`` builds it; the trace and the pictures of one tensor all read the same
+    ``Graph``, so the graph is walked once and a tensor has one name everywhere.
+    """
+
+    root: Tensor
+    tensors: list[Tensor]  # parents first, constants included
+    labels: dict[int, str]  # keyed by id(tensor)
+
+    def label(self, tensor: Tensor) -> str:
+        return self.labels[id(tensor)]
+
+
+def read_graph(root: Tensor) -> Graph:
+    """Walk ``root``'s graph once (``graph_tensors``) and name its tensors (``tensor_labels``)."""
+    tensors = graph_tensors(root)
+    return Graph(root, tensors, tensor_labels(tensors, root))
+
+
+def graph_tensors(root: Tensor) -> list[Tensor]:
+    """Every tensor of ``root``'s graph, in the engine's own order (parents first).
+
+    The engine's ``topological_order`` lists the tensors that need a gradient; an op's
+    constant inputs (no gradient) are slotted in just before the op's output, in argument
+    order, so pictures can show them too.  Each tensor appears once.
+    """
+    seen: set[int] = set()
+    out: list[Tensor] = []
+    # The engine's order, reused (not re-derived).
+    for tensor in autograd.topological_order([root]) if root.requires_grad else [root]:
+        node = tensor._ctx
+        if node is not None:
+            for parent in node.inputs:
+                if not parent.requires_grad and id(parent) not in seen:
+                    seen.add(id(parent))
+                    out.append(parent)
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            out.append(tensor)
+    return out
+
+
+def tensor_labels(tensors: list[Tensor], root: Tensor) -> dict[int, str]:
+    """A readable, unique label for every tensor, keyed by ``id`` (never shown).
+
+    A tensor's own ``name`` wins (``fc1.weight``); an unnamed output is named after its op
+    and a counter (``mul1``, ``sigmoid2``), an unnamed constant of one element after its
+    value, other unnamed leaves ``leaf1``/``const1``, and an unnamed root ``L`` (scalar) or
+    ``out``.  A name used twice gets ``#2``, ``#3``... so each label points at one tensor.
+    """
+    labels: dict[int, str] = {}
+    taken: dict[str, int] = {}
+    counters: dict[str, int] = {}
+
+    def next_name(stem: str) -> str:
+        counters[stem] = counters.get(stem, 0) + 1
+        return f"{stem}{counters[stem]}"
+
+    for t in tensors:
+        if t.name:
+            label = visible(t.name)
+        elif t is root:
+            label = "L" if t.size == 1 else "out"
+        elif t._ctx is not None:
+            label = next_name(t._ctx.name.lower())
+        elif not t.requires_grad and t.size == 1:
+            labels[id(t)] = format_number(t.data.item())  # repeated constants may share a label
+            continue
+        else:
+            label = next_name("leaf" if t.requires_grad else "const")
+        if label in taken:
+            taken[label] += 1
+            label = f"{label}#{taken[label]}"
+        taken.setdefault(label, 1)
+        labels[id(t)] = label
+    return labels
+
+
+def argument_names(count: int) -> tuple[str, ...]:
+    """How op rules call their arguments: ``x`` alone, ``x`` and ``y``, or ``x1, x2, ...``."""
+    if count == 1:
+        return ("x",)
+    if count == 2:
+        return ("x", "y")
+    return tuple(f"x{i + 1}" for i in range(count))
 
 
 def _seed(tensor: Tensor, grad: Any) -> Tensor:

@@ -4,21 +4,24 @@ The forward view shows tensors (name, shape, dtype, value, gradient) and the ops
 them.  The backward view keeps the same layout and reverses the arrows: gradient flows from
 the output to the leaves, and every edge carries the chain rule -- the op's local rule and
 upstream × local = contribution -- taken from ``tg.explain``, i.e. from the engine's own
-backward pass.  Only reading happens here: no tensor or ``.grad`` changes.
+backward pass.  Each picture reads one ``explain.Graph`` (one walk) and at most one ``Trace``
+(one traced backward).  Only reading happens here: no tensor or ``.grad`` changes.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import graphviz
 import numpy as np
 
-from ..explain import Step, Trace, explain, rule_text
+from ..explain import Graph, Step, Trace, explain, read_graph, rule_text
+from ..formatting import describe, format_array, format_number, format_options, format_shape
+from ..function import GraphFreedError
 from ..tensor import Tensor
-from .labels import describe, escape, escape_lines, format_array, format_number, format_options, format_shape
+from .labels import escape, escape_lines
 from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
 from .renderer import HOW_TO_GET_ONE, RendererNotFound, find_renderer, render
 
@@ -67,7 +70,16 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
     ``backward(retain_graph=True)``) to get numbers on the backward edges: a plain
     ``backward()`` frees the graph, and the edges then show the rules only.
     """
-    return _Drawer(tensor, show, values, grads, rankdir, max_nodes, collapse).picture
+    _check_arguments(tensor, show, rankdir)
+    graph = read_graph(tensor)
+    model = _model(graph, collapse, max_nodes)  # refuse a huge picture before tracing it
+    trace, freed = None, False
+    if show != "forward" and tensor.requires_grad:
+        try:
+            trace = explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype), graph=graph)
+        except GraphFreedError:  # a plain backward() ran: draw the rules without numbers
+            freed = True
+    return _Drawer(model, trace, show, values, grads, rankdir, freed).picture
 
 
 def save_graph(tensor: Tensor, path: str | os.PathLike[str], **options: Any) -> str:
@@ -102,44 +114,74 @@ def save_graph(tensor: Tensor, path: str | os.PathLike[str], **options: Any) -> 
     return path
 
 
-# -- building the DOT source --------------------------------------------------------------------
-@dataclass
-class PageInfo:
-    """Which drawn elements belong to which backward step (for the backprop page)."""
+@dataclass(frozen=True)
+class BackwardDot:
+    """The backward picture's DOT source, its trace, and which drawn elements each step owns."""
 
-    edges_of_step: dict[int, list[str]] = field(default_factory=dict)
-    grad_cells: dict[str, Tensor] = field(default_factory=dict)  # gradient cell id -> its tensor
+    source: str
+    trace: Trace
+    node_of_step: dict[int, str]  # step number -> id of the op (or module box) that runs it
+    edges_of_step: dict[int, list[str]]  # step number -> ids of the edges its gradient flows along
+    grad_cells: dict[str, Tensor]  # id of a gradient cell -> the tensor whose gradient it shows
+
+
+def backward_dot(tensor: Tensor, grad: Any = None, *, values: bool = True, grads: bool = True,
+                 rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True) -> BackwardDot:
+    """The backward view of ``draw_graph`` as DOT source, with the ids a step-through page needs.
+
+    It runs ``tg.explain(tensor, grad)`` once -- so it raises what ``explain`` raises, a freed
+    graph included -- and draws that trace, giving every gradient cell an id (as a link:
+    Graphviz keeps ids only there).  ``BackwardDot`` says which op box, which edges and which
+    gradient cells belong to each backward step; the options are those of ``draw_graph``.
+    """
+    trace = explain(tensor, grad)
+    _check_arguments(tensor, "backward", rankdir)
+    drawer = _Drawer(_model(trace.graph, collapse, max_nodes), trace, "backward", values, grads,
+                     rankdir, page=True)
+    return BackwardDot(drawer.picture.source, trace, drawer.node_of_step, drawer.edges_of_step,
+                       drawer.grad_cells)
+
+
+# -- building the DOT source --------------------------------------------------------------------
+def _check_arguments(tensor: Tensor, show: str, rankdir: str) -> None:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"draw_graph() takes a Tensor, got {type(tensor).__name__}")
+    if show not in SHOWS:
+        raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {show!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+
+
+def _model(graph: Graph, collapse: bool, max_nodes: int) -> GraphModel:
+    """What will be drawn; a picture of more than ``max_nodes`` boxes is refused."""
+    model = GraphModel(graph.root, collapse=collapse, graph=graph)
+    if model.node_count > max_nodes:
+        raise GraphTooLarge(
+            f"the graph of {model.labels[id(graph.root)]} has {model.node_count} nodes to "
+            f"draw, more than max_nodes={max_nodes}: a picture that big is unreadable. Draw a "
+            "smaller part (for example one layer's output), keep collapse=True so each module "
+            "call is one box, or pass a larger max_nodes="
+        )
+    return model
 
 
 class _Drawer:
-    def __init__(self, tensor: Tensor, show: str, values: bool, grads: bool, rankdir: str,
-                 max_nodes: int, collapse: bool, page: bool = False) -> None:
-        if not isinstance(tensor, Tensor):
-            raise TypeError(f"draw_graph() takes a Tensor, got {type(tensor).__name__}")
-        if show not in SHOWS:
-            raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {show!r}")
-        if rankdir not in ("LR", "RL", "TB", "BT"):
-            raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
-        self.model = GraphModel(tensor, collapse=collapse)
-        if self.model.node_count > max_nodes:
-            raise GraphTooLarge(
-                f"the graph of {self.model.labels[id(tensor)]} has {self.model.node_count} nodes to "
-                f"draw, more than max_nodes={max_nodes}: a picture that big is unreadable. Draw a "
-                "smaller part (for example one layer's output), keep collapse=True so each module "
-                "call is one box, or pass a larger max_nodes="
-            )
+    """Writes one picture's DOT source from its model and, for the backward view, its trace."""
+
+    def __init__(self, model: GraphModel, trace: Trace | None, show: str, values: bool, grads: bool,
+                 rankdir: str, freed: bool = False, page: bool = False) -> None:
+        self.model, self.trace, self.freed = model, trace, freed
         self.show, self.values, self.grads, self.page = show, values, grads, page
-        self.trace: Trace | None = None
-        self.freed = False
-        if show != "forward" and tensor.requires_grad:
-            self.trace, self.freed = _trace_or_none(tensor)
-        self.step_of_node = {id(s.node): s for s in self.trace} if self.trace else {}
+        self.step_of_node = {id(s.node): s for s in trace} if trace else {}
         self.parts: dict[int, list[np.ndarray]] = {}  # contributions into each tensor, in order
-        for step in self.trace or ():
+        for step in trace or ():
             for c in step.contributions:
                 if c.value is not None:
                     self.parts.setdefault(id(c.input), []).append(c.value)
-        self.info = PageInfo()
+        # What the backprop page needs to find on the drawing (see BackwardDot).
+        self.node_of_step = {s.number: model.item_id(s.node) for s in trace or ()}
+        self.edges_of_step: dict[int, list[str]] = {}
+        self.grad_cells: dict[str, Tensor] = {}
         self.picture = self._draw(rankdir)
 
     def _draw(self, rankdir: str) -> GraphPicture:
@@ -192,8 +234,10 @@ class _Drawer:
                  f"{name}</B> {escape(value)}",
                  f"red arrows carry ∂{name}/∂(tensor); each is labelled with the local rule and "
                  "upstream × local = contribution"]
-        if root.size != 1:
+        if root.size != 1 and (self.trace is None or np.all(self.trace.seed == 1)):
             lines.append(f"seeded with ones: the gradients are those of {name}.sum()")
+        elif root.size != 1:  # backward_dot with its own grad=
+            lines.append(f"seeded with the grad= given: the gradients are those of ({name} · grad).sum()")
         if self.freed:
             lines.append("numbers need the graph, which backward() freed: draw before backward(), "
                          "or call backward(retain_graph=True)")
@@ -243,7 +287,7 @@ class _Drawer:
         extra = ""
         if self.page:
             cell = f"{item.id}_grad"
-            self.info.grad_cells[cell] = item.tensor
+            self.grad_cells[cell] = item.tensor
             extra = f' ID="{cell}" HREF="#{cell}"'  # Graphviz only keeps cell ids on links
         return (f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{GRAD_FILL}"{extra}><FONT FACE="Courier" '
                 f'POINT-SIZE="10" COLOR="{GRAD_TEXT}">{escape_lines(grad)}</FONT></TD></TR>')
@@ -293,7 +337,7 @@ class _Drawer:
         if not edge.uses:  # op -> its output: the upstream gradient enters the op here
             maker = self.step_of_node.get(id(edge.tensor._ctx))
             if maker is not None:
-                self.info.edges_of_step.setdefault(maker.number, []).append(edge_id)
+                self.edges_of_step.setdefault(maker.number, []).append(edge_id)
             g.edge(edge.src, edge.dst, **attrs)
             return
         if not edge.tensor.requires_grad:  # a constant: no gradient flows into it
@@ -303,7 +347,7 @@ class _Drawer:
         for node, _ in edge.uses:
             step = self.step_of_node.get(id(node))
             if step is not None:
-                self.info.edges_of_step.setdefault(step.number, []).append(edge_id)
+                self.edges_of_step.setdefault(step.number, []).append(edge_id)
         g.edge(edge.src, edge.dst, label=self._chain_label(edge), **attrs)
 
     def _chain_label(self, edge: Edge) -> str:
@@ -325,16 +369,6 @@ class _Drawer:
             total = np.sum([np.asarray(v, dtype=np.float64) for v in values], axis=0)
             lines.append(escape(f"contribution = {_short(total)}"))
         return "<" + "<BR/>".join(lines) + ">"
-
-
-def _trace_or_none(tensor: Tensor) -> tuple[Trace | None, bool]:
-    """The traced backward pass, or (None, True) when backward() has already freed the graph."""
-    try:
-        return explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype)), False
-    except RuntimeError as err:
-        if "freed" in str(err):
-            return None, True
-        raise
 
 
 def _contribution(step: Step | None, index: int) -> np.ndarray | None:

@@ -1,9 +1,10 @@
 """The step-through backprop page: one self-contained HTML file, no network needed.
 
-``save_backprop_html`` draws the backward view of the graph (SVG, embedded inline), runs
-``tg.explain`` for the steps, and writes a page whose Previous/Next buttons, slider and
-arrow keys walk through the backward pass: the current op is highlighted, gradients appear
-on the graph as they are computed, and a side panel prints that step of the trace.
+``save_backprop_html`` draws the backward view of the graph (SVG, embedded inline) with
+``backward_dot``, whose one ``tg.explain`` trace also gives the steps, and writes a page
+whose Previous/Next buttons, slider and arrow keys walk through the backward pass: the
+current op is highlighted, gradients appear on the graph as they are computed, and a side
+panel prints that step of the trace.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..explain import Trace, explain
+from ..explain import Trace
+from ..formatting import describe, format_array, format_shape
 from ..tensor import Tensor
-from .graph import _Drawer
-from .labels import describe, format_array, format_shape
+from .graph import BackwardDot, backward_dot
 from .renderer import render
 
 
@@ -33,11 +34,12 @@ def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse
     ``backward(retain_graph=True)``: the page needs the graph, which a plain ``backward()``
     frees.  Needs a Graphviz renderer (see ``viz.find_renderer``).  Returns the path.
     """
-    trace = explain(tensor)  # raises a clear error for a freed graph or a non-scalar tensor
-    drawer = _Drawer(tensor, "backward", True, True, rankdir, max_nodes, collapse, page=True)
-    svg = render(drawer.picture.source, "svg").decode("utf-8")
+    # explain() inside raises a clear error for a freed graph or a non-scalar tensor.
+    drawing = backward_dot(tensor, rankdir=rankdir, max_nodes=max_nodes, collapse=collapse)
+    trace = drawing.trace
+    svg = render(drawing.source, "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # drop the XML prologue and doctype
-    data = _page_data(trace, drawer)
+    data = _page_data(trace, drawing)
     name = trace.label(tensor)
     title = f"Backprop, step by step: {name} = {describe(tensor.data)}"
     parts = {"title": html.escape(title), "svg": svg, "count": str(len(trace)),
@@ -50,29 +52,27 @@ def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse
     return path
 
 
-def _page_data(trace: Trace, drawer: _Drawer) -> dict[str, Any]:
+def _page_data(trace: Trace, drawing: BackwardDot) -> dict[str, Any]:
     """Everything the script needs, per step: which node to light up, which edges, which text."""
-    model, info = drawer.model, drawer.info
     root_label = trace.label(trace.root)
     steps = []
     for step in trace:
-        item = model.item_of_node[id(step.node)]
         steps.append({
             "title": f"Step {step.number} of {len(trace)} · {step.op}",
             "text": str(step),
-            "node": item.id,
-            "edges": info.edges_of_step.get(step.number, []),
+            "node": drawing.node_of_step[step.number],
+            "edges": drawing.edges_of_step.get(step.number, []),
         })
     return {
         "root": root_label,
         "intro": _intro(trace),
         "steps": steps,
-        "cells": _grad_cells(trace, drawer),
+        "cells": _grad_cells(trace, drawing),
         "grads": _running_grads(trace),
     }
 
 
-def _grad_cells(trace: Trace, drawer: _Drawer) -> dict[str, int]:
+def _grad_cells(trace: Trace, drawing: BackwardDot) -> dict[str, int]:
     """For each gradient cell on the graph: after which step the gradient there is complete."""
     complete: dict[int, int] = {id(trace.root): 0}
     for step in trace:
@@ -80,7 +80,7 @@ def _grad_cells(trace: Trace, drawer: _Drawer) -> dict[str, int]:
             if c.value is not None:
                 complete[id(c.input)] = step.number
     # Graphviz wraps a table cell that has an ID (and a link) in <g id="a_ID">.
-    return {f"a_{cell}": complete[id(t)] for cell, t in drawer.info.grad_cells.items() if id(t) in complete}
+    return {f"a_{cell}": complete[id(t)] for cell, t in drawing.grad_cells.items() if id(t) in complete}
 
 
 def _running_grads(trace: Trace) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """What a picture shows: the recorded graph as numbered items, with module calls folded.
 
-``GraphModel`` reads a tensor's graph (in the engine's own order, via
-``labels.graph_tensors``) and decides what gets drawn: tensor items, op items, and -- when
+``GraphModel`` reads a tensor's graph as ``explain.read_graph`` walked and named it (in the
+engine's own order) and decides what gets drawn: tensor items, op items, and -- when
 ``collapse`` is on -- one group item per module call.  Item ids come from the traversal
 order (``t3``, ``op3``, ``g1``), never from memory addresses, so the same code gives the
 same picture on every run.  Drawing (graph.py) and the backprop page (html.py) use it.
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..explain import Graph, read_graph
 from ..tensor import Tensor
-from .labels import graph_tensors, tensor_labels
 
 Use = tuple[Any, int]  # (op node, argument index): one place a tensor is consumed
 
@@ -68,13 +68,17 @@ class GraphModel:
     With ``collapse=True`` each call of an innermost module (a scope no other scope nests
     inside, such as ``fc1: Linear(2→4)``) becomes one ``GroupItem``; its internal tensors
     disappear and parameters used only there are listed inside it.  Outer modules are drawn
-    as labelled boxes around their contents.
+    as labelled boxes around their contents.  ``graph`` is ``root``'s ``explain.Graph`` when
+    the caller already has it (a ``Trace`` carries the one it read), so it is walked once.
     """
 
-    def __init__(self, root: Tensor, collapse: bool = True) -> None:
+    def __init__(self, root: Tensor, collapse: bool = True, graph: Graph | None = None) -> None:
+        graph = read_graph(root) if graph is None else graph
+        if graph.root is not root:
+            raise ValueError("GraphModel: graph= was read from another tensor than root")
         self.root = root
-        self.tensors = graph_tensors(root)
-        self.labels = tensor_labels(self.tensors, root)
+        self.tensors = graph.tensors
+        self.labels = graph.labels
         self.consumers: dict[int, list[Use]] = {}
         for t in self.tensors:
             if t._ctx is not None:
