@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import creation as _creation  # noqa: E402,I001  (for __all__)
 from . import data, nn, optim  # subpackages, like torch.nn / torch.optim
+from . import functional as _functional
 from . import random as random
 from .autograd import grad
 from .config import (
@@ -24,7 +26,6 @@ from .config import (
     set_grad_enabled,
 )
 from .creation import *  # noqa: F403  tensor, zeros, ones, ... (creation.__all__)
-from . import viz as _viz_until_explain_is_one_way  # noqa: F401  TEMP
 from .explain import explain
 from .function import Function
 from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functional.__all__)
@@ -32,8 +33,6 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor
-
-from . import creation as _creation, functional as _functional  # noqa: E402,I001  (for __all__)
 
 if TYPE_CHECKING:  # loaded on first use (below): the engine needs neither, nor graphviz
     from . import keras, viz

@@ -246,13 +246,7 @@ def _check_hook_result(tensor: Tensor, g: Tensor, replaced: Any) -> Tensor:
 def backward(tensor: Tensor, grad: Any = None, retain_graph: bool = False,
              create_graph: bool = False) -> None:
     """Implementation of ``Tensor.backward`` (see there)."""
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            f"backward() on {tensor._label()}, which does not require grad: no recorded "
-            "operation leads to it from a tensor with requires_grad=True (or it was computed "
-            "under no_grad)"
-        )
-    seed = _seed(tensor, grad, "backward()")
+    seed = seed_gradient(tensor, grad, "backward()")
     run_backward([tensor], [seed], retain_graph=retain_graph or create_graph,
                  create_graph=create_graph)
 
@@ -272,8 +266,8 @@ def grad(
     (grad of grad, Hessian-vector products).  An input that does not influence the outputs
     is an error unless ``allow_unused=True``, in which case its gradient is ``None``.
     """
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outs = _tensors(outputs, "outputs")
+    ins = _tensors(inputs, "inputs")
     for t in ins:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad(): every input must be a Tensor that requires grad, got {t!r}")
@@ -285,7 +279,7 @@ def grad(
             f"grad(): {len(outs)} outputs but {len(grad_outputs)} grad_outputs; give one "
             "gradient (or None for a scalar output) per output"
         )
-    seeds = [_seed(o, g, "grad()") for o, g in zip(outs, grad_outputs)]
+    seeds = [seed_gradient(o, g, "grad()") for o, g in zip(outs, grad_outputs)]
     keep = create_graph if retain_graph is None else retain_graph
     found = run_backward(outs, seeds, retain_graph=keep, create_graph=create_graph, capture=ins)
     result = tuple(found.get(id(t)) for t in ins)
@@ -298,14 +292,30 @@ def grad(
     return result
 
 
-def _seed(tensor: Tensor, grad: Any, where: str) -> Tensor:
+def _tensors(value: Any, what: str) -> list[Tensor]:
+    """A Tensor or a sequence of Tensors, as a list (``grad(outputs, inputs)``)."""
+    values = [value] if isinstance(value, Tensor) else value
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, Tensor) for v in values):
+        raise TypeError(f"grad(): {what} must be a Tensor or a list of Tensors, got "
+                        f"{type(value).__name__} {value!r:.60}")
+    return list(values)
+
+
+def seed_gradient(tensor: Tensor, grad: Any, where: str) -> Tensor:
+    """The gradient a backward pass starts from: ∂tensor/∂tensor = 1, or the caller's ``grad``.
+
+    A non-scalar output has no natural seed, so it must be given (``grad=`` of its shape, as
+    in PyTorch); ``backward``, ``grad`` and ``explain`` all start here.
+    """
     if not tensor.requires_grad:
-        raise RuntimeError(f"{where}: {tensor._label()} does not require grad")
+        raise RuntimeError(
+            f"{where} on {tensor._label()}, which does not require grad: {_NOT_RECORDED}"
+        )
     if grad is None:
         if tensor.size != 1:
             raise RuntimeError(
-                f"{where} needs a gradient argument for a non-scalar output of shape "
-                f"{tensor.shape}: call .sum() (or .mean()) first, or pass grad=Tensor of that shape"
+                f"{where} needs grad= for a non-scalar output of shape {tensor.shape}: call "
+                ".sum() (or .mean()) first, or pass grad= (a gradient of that shape)"
             )
         return Tensor._from_op(np.ones(tensor.shape, dtype=tensor.dtype), None)
     g = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=tensor.dtype)
@@ -315,3 +325,10 @@ def _seed(tensor: Tensor, grad: Any, where: str) -> Tensor:
             "they must match"
         )
     return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
+
+
+_NOT_RECORDED = (
+    "no recorded operation leads to it from a tensor with requires_grad=True (or it was "
+    "computed under no_grad). If it is itself a gradient (a grad of a grad), compute that "
+    "gradient with create_graph=True so it is recorded."
+)

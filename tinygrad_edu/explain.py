@@ -226,7 +226,7 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
             f"explain(): the graph was already freed by backward() (first freed op: {released[0]}). "
             "Call tg.explain(loss) before loss.backward(), or use loss.backward(retain_graph=True)."
         )
-    seed = _seed(tensor, grad)
+    seed = autograd.seed_gradient(tensor, grad, "explain()")
     recorder = _Recorder(graph.labels, tensor, seed)
     needing = [t for t in tensors if t.requires_grad]
     grads = autograd.run_backward([tensor], [seed], retain_graph=True, create_graph=False,
@@ -407,20 +407,6 @@ def argument_names(count: int) -> tuple[str, ...]:
     if count == 2:
         return ("x", "y")
     return tuple(f"x{i + 1}" for i in range(count))
-
-
-def _seed(tensor: Tensor, grad: Any) -> Tensor:
-    if grad is None:
-        if tensor.size != 1:
-            raise RuntimeError(
-                f"explain() needs grad= for a non-scalar tensor of shape {tensor.shape} (as "
-                "backward() does): explain its .sum() or .mean(), or pass grad= of that shape"
-            )
-        return Tensor._from_op(np.ones(tensor.shape, dtype=tensor.dtype), None)
-    g = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=tensor.dtype)
-    if g.shape != tensor.shape:
-        raise ValueError(f"explain(): grad has shape {g.shape} but the tensor has shape {tensor.shape}")
-    return g if g.dtype == tensor.dtype else g.astype(tensor.dtype)
 
 
 def _inline(array: np.ndarray) -> str:
