@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.autograd import GraphFreedError, topological_order
 from tinygrad_edu.explain import Trace
-from tinygrad_edu.function import GraphFreedError
 
 
 def leaf(values, name):

@@ -12,11 +12,10 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, viz
-from tinygrad_edu.autograd import topological_order
+from tinygrad_edu.autograd import GraphFreedError, topological_order
 from tinygrad_edu.config import module_scope
 from tinygrad_edu.explain import graph_tensors
 from tinygrad_edu.formatting import format_array
-from tinygrad_edu.function import GraphFreedError
 from tinygrad_edu.viz import graph as graph_module
 from tinygrad_edu.viz import renderer as render_module
 from tinygrad_edu.viz.labels import escape

@@ -6,14 +6,19 @@
 per primitive), autograd.py (the chain rule), function.py (graph recording).
 """
 
+# The Tensor first: function.py, the ops and operands.py all build on the finished class
+# (tensor.py imports them at its end), so the package must enter through tensor.py.
+from .tensor import Tensor  # isort: skip
+
+# isort: split
 import importlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import creation as _creation  # noqa: E402,I001  (for __all__)
+from . import creation as _creation  # for __all__
 from . import data, nn, optim  # subpackages, like torch.nn / torch.optim
-from . import functional as _functional
+from . import functional as _functional  # for __all__
 from . import random as random
 from .autograd import grad
 from .config import (
@@ -32,7 +37,6 @@ from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functiona
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
 from .serialization import load, save
-from .tensor import Tensor
 
 if TYPE_CHECKING:  # loaded on first use (below): the engine needs neither, nor graphviz
     from . import keras, viz

@@ -15,8 +15,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Config, backward_mode
-from .function import GraphFreedError
 from .tensor import Tensor
+
+
+class GraphFreedError(RuntimeError):
+    """A backward pass (or a trace of one) reached a node whose saved values were released."""
 
 
 class Tracer(Protocol):

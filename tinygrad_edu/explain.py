@@ -17,9 +17,9 @@ from typing import Any, overload
 import numpy as np
 
 from . import autograd
+from .autograd import GraphFreedError
 from .config import no_grad
 from .formatting import SMALL, describe, format_array, format_number, format_options, format_shape, visible
-from .function import GraphFreedError
 from .tensor import Tensor
 
 

@@ -189,10 +189,6 @@ def _value_at(array: np.ndarray, shape: tuple[int, ...], index: tuple[int, ...])
     return f"array of shape {array.shape} (min {array.min()!r}, max {array.max()!r})"
 
 
-class GraphFreedError(RuntimeError):
-    """A backward pass (or a trace of one) reached a node whose saved values were released."""
-
-
 def _user_code_site() -> str:
     """The innermost stack frame outside tinygrad_edu, as ``file:line in function``."""
     package_dir = __file__.rsplit("/", 1)[0]

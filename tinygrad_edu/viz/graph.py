@@ -17,9 +17,9 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from ..autograd import GraphFreedError
 from ..explain import Graph, Step, Trace, explain, read_graph, rule_text
 from ..formatting import describe, format_array, format_number, format_options, format_shape
-from ..function import GraphFreedError
 from ..tensor import Tensor
 from .labels import escape, escape_lines
 from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
