@@ -88,53 +88,40 @@ def run_backward(
     pending = _Pending(tracer)  # gradients that have reached a tensor, summed as they meet
     for root, seed in zip(roots, seeds):
         pending.add(root, seed)
-    sink = _sink(capture, seeds, create_graph)
+    sink = _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
     with backward_mode(create_graph):
         for tensor in reversed(topological_order(roots)):
-            grad_out = pending.pop(tensor)
+            grad_out = pending.pop(id(tensor), None)
             if grad_out is None:
                 continue  # nothing flows here (e.g. only through a None contribution)
-            grad_out = _run_hooks(tensor, grad_out)
-            sink.offer(tensor, grad_out)
+            grad_out = sink.receive(tensor, grad_out)  # hooks, then .grad or the capture
             node = tensor._ctx
             if node is None:
                 continue  # a leaf: the walk ends here
-            grads = _ask_op(node, grad_out)  # the op's local rule: one gradient per input
-            if tracer is not None:
-                tracer.on_step(node, tensor, grad_out, grads)
-            for inp, g in zip(node.inputs, grads):
+            for inp, g in _ask_op(node, tensor, grad_out, tracer):  # upstream × local
                 pending.add(inp, g)
             if not retain_graph:
                 node.release()
     return sink.captured
 
 
-class _Pending:
-    """Gradients waiting at each tensor.  Two that meet are added: the multivariate chain rule."""
+class _Pending(dict):
+    """Gradients waiting at each tensor (by id).  Two that meet are added: the multivariate
+    chain rule."""
 
     def __init__(self, tracer: Tracer | None) -> None:
-        self.grads: dict[int, Tensor] = {}
+        super().__init__()
         self.tracer = tracer
 
-    def add(self, tensor: Tensor, g: Tensor | None) -> None:
-        if g is None:
-            return
-        previous = self.grads.get(id(tensor))
+    def add(self, tensor: Tensor, g: Tensor) -> None:
+        previous = self.get(id(tensor))
         if previous is None:
-            self.grads[id(tensor)] = g
+            self[id(tensor)] = g
             return
         total = previous + g
         if self.tracer is not None:
             self.tracer.on_accumulate(tensor, previous, g, total)
-        self.grads[id(tensor)] = total
-
-    def pop(self, tensor: Tensor) -> Tensor | None:
-        return self.grads.pop(id(tensor), None)
-
-
-def _sink(capture: Sequence[Tensor] | None, seeds: Sequence[Tensor],
-          create_graph: bool) -> _LeafGrads | _Capture:
-    return _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
+        self[id(tensor)] = total
 
 
 class _LeafGrads:
@@ -147,9 +134,12 @@ class _LeafGrads:
         self.create_graph = create_graph
         self.captured: dict[int, Tensor] = {}
 
-    def offer(self, tensor: Tensor, g: Tensor) -> None:
+    def receive(self, tensor: Tensor, g: Tensor) -> Tensor:
+        if tensor._hooks:
+            g = _run_hooks(tensor, g)
         if tensor._ctx is None or tensor._retains_grad:
             _store_grad(tensor, g, self.owners, self.create_graph)
+        return g
 
 
 class _Capture:
@@ -159,9 +149,12 @@ class _Capture:
         self.wanted = {id(t) for t in wanted}
         self.captured: dict[int, Tensor] = {}
 
-    def offer(self, tensor: Tensor, g: Tensor) -> None:
+    def receive(self, tensor: Tensor, g: Tensor) -> Tensor:
+        if tensor._hooks:
+            g = _run_hooks(tensor, g)
         if id(tensor) in self.wanted:
             self.captured[id(tensor)] = g
+        return g
 
 
 def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
@@ -173,8 +166,9 @@ def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
     return g
 
 
-def _ask_op(node: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
-    """The op's backward, checked: one gradient per input, each of its input's shape."""
+def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
+            tracer: Tracer | None) -> list[tuple[Tensor, Tensor]]:
+    """The op's backward, checked: (input, gradient) for each input that takes a gradient."""
     if node._released:
         raise GraphFreedError(
             f"backward through {node.name} a second time: its graph was freed by the "
@@ -188,10 +182,13 @@ def _ask_op(node: Any, grad_out: Tensor) -> tuple[Tensor | None, ...]:
             f"{node.name}.backward returned {len(raw)} gradients for "
             f"{len(node.inputs)} inputs; return one per input (None where not needed)"
         )
-    return tuple([
+    grads = tuple([
         None if g is None or not inp._requires_grad else _checked(node, i, inp, g)
         for i, inp, g in zip(range(len(raw)), node.inputs, raw)
     ])
+    if tracer is not None:
+        tracer.on_step(node, output, grad_out, grads)
+    return [(inp, g) for inp, g in zip(node.inputs, grads) if g is not None]
 
 
 def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool) -> None:
