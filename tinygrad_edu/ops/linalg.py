@@ -50,16 +50,22 @@ class MatMul(Function):
         g = grad_out.unsqueeze(-2) if x.ndim == 1 else grad_out
         g = g.unsqueeze(-1) if y.ndim == 1 else g
         gx = (g @ _mT(y2)).sum_to(x2.shape).reshape(x.shape) if need_x else None
-        if need_y and _is_transposed_matrix(y2) and x2.ndim == 2:
-            # y is a transposed view, as W.T in Linear's x @ W.T.  (Xᵀ G) = (Gᵀ X)ᵀ, and
-            # computing it that way makes W.grad come out C-contiguous after Transpose's
-            # backward: the optimizer's update on it is then ~4x faster than on a strided view.
-            gy = _mT(_mT(g) @ x2)
-        elif need_y:
-            gy = (_mT(x2) @ g).sum_to(y2.shape).reshape(y.shape)
-        else:
-            gy = None
+        gy = _right_grad(x2, g, y2).reshape(y.shape) if need_y else None
         return gx, gy
+
+
+def _right_grad(x2: Tensor, g: Tensor, y2: Tensor) -> Tensor:
+    """Xᵀ @ G, with broadcast batch dimensions summed away: the gradient of the right operand.
+
+    Speed, off the learner's path: when Y is a transposed view (``W.T`` in Linear's
+    ``x @ W.T``), the same matrix is computed as (Gᵀ X)ᵀ, so that after Transpose's backward
+    ``W.grad`` is C-contiguous and the optimizer's update on it runs about 4x faster.  On the
+    whole MLP 784-128-10 SGD-momentum step that is 1.19x at batch 32, 1.09x at 128 and
+    within noise at 1024 (measured in one process, interleaved, 15 rounds).
+    """
+    if x2.ndim == 2 and _is_transposed_matrix(y2):
+        return _mT(_mT(g) @ x2)
+    return (_mT(x2) @ g).sum_to(y2.shape)
 
 
 def _mT(t: Tensor) -> Tensor:
