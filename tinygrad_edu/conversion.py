@@ -27,6 +27,15 @@ def as_dtype(dtype: Any, where: str = "dtype") -> np.dtype:
                         "np.int64, np.int32 or bool") from None
 
 
+def supported_dtype(dtype: Any, op: str) -> np.dtype:
+    """A dtype a tensor may hold (``dtype=`` of ``op``), or a TypeError naming it."""
+    dt = as_dtype(dtype, f"{op}: dtype")
+    if not is_supported(dt):
+        raise TypeError(f"{op}: dtype={dt} is not supported; a tensor holds {SUPPORTED} "
+                        "(np.float32 for data that trains)")
+    return dt
+
+
 def to_array(data: Any, dtype: Any) -> np.ndarray:
     """Turn user data into an ndarray of a supported dtype (see the module docstring)."""
     if isinstance(data, np.ndarray):
@@ -36,7 +45,7 @@ def to_array(data: Any, dtype: Any) -> np.ndarray:
     else:
         arr = _from_python(data, dtype)
     if dtype is not None:
-        arr = arr.astype(as_dtype(dtype), copy=False)
+        arr = arr.astype(supported_dtype(dtype, "Tensor"), copy=False)
     check_supported(arr.dtype)
     return arr
 
@@ -58,8 +67,12 @@ def check_requires_grad(value: Any, dtype: np.dtype, computed: bool) -> bool:
     return bool(value)
 
 
+def is_supported(dt: np.dtype) -> bool:
+    return dt.kind in "biu" or dt in (np.float32, np.float64)
+
+
 def check_supported(dt: np.dtype) -> None:
-    if dt.kind in "biu" or dt in (np.float32, np.float64):
+    if is_supported(dt):
         return
     hint = "; object arrays usually come from ragged lists or mixed types" if dt.kind == "O" else ""
     raise TypeError(f"Tensor data must be {SUPPORTED}, got dtype {dt}{hint}; convert it first "
@@ -69,8 +82,8 @@ def check_supported(dt: np.dtype) -> None:
 def _from_python(data: Any, dtype: Any) -> np.ndarray:
     """Numbers and nested lists to an array, naming what is wrong when they cannot be one."""
     if data is None:
-        raise TypeError("Tensor(None): a tensor needs data; use tg.zeros(shape) or "
-                        "tg.empty(shape) to make one of a given shape")
+        raise TypeError("Tensor(None): a tensor needs data; pass numbers, or use "
+                        "tg.zeros(shape) to make one of a given shape")
     if isinstance(data, (str, bytes)):
         raise TypeError(f"Tensor data must be numbers, got the string {data!r}; convert text to "
                         "numbers first (for example with a vocabulary and nn.Embedding)")

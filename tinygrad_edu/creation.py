@@ -6,14 +6,20 @@ reproducible.  Functional forms of Tensor methods (``tg.relu(t)``) are in functi
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+# tensor.py first: it imports the op modules once the Tensor class exists, and the op modules
+# (imported here, too) need that class.  tg's __init__ may import this module before tensor.py.
+from .tensor import Tensor, get_default_dtype  # isort: split
+
+from .conversion import supported_dtype
 from .ops import shape as shape_ops
 from .random import generator
-from .tensor import Tensor, get_default_dtype
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye", "randn",
@@ -21,20 +27,44 @@ __all__ = [
 ]
 
 
-def _shape(shape: Sequence[Any]) -> tuple[int, ...]:
+def _shape(shape: Sequence[Any], op: str) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for n in shape:
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"a shape needs non-negative integers, got {tuple(shape)}")
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"{op}: a shape needs non-negative integers, got {tuple(shape)}; "
+                             f"give sizes such as {op}(2, 3) or {op}((2, 3))")
     return tuple(int(n) for n in shape)
 
 
-def _or_default(dtype: Any, default: Any = None) -> Any:
-    """``dtype`` unless it is None (not ``dtype or ...``: a NumPy dtype can be falsy)."""
-    if dtype is not None:
-        return dtype
-    return get_default_dtype() if default is None else default
+def _dtype(dtype: Any, op: str, default: Any = None) -> np.dtype:
+    """``dtype`` checked (a supported dtype, named in the error if not), or the default.
+
+    Not ``dtype or ...``: a NumPy dtype can be falsy.
+    """
+    if dtype is None:
+        return get_default_dtype() if default is None else np.dtype(default)
+    return supported_dtype(dtype, op)
+
+
+def _count(value: Any, op: str, what: str) -> int:
+    """A size argument such as eye's n: a non-negative integer."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {what} must be a non-negative integer, got "
+                        f"{type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{op}: {what} must be a non-negative integer, got {value}; "
+                         "it is a number of rows or columns")
+    return int(value)
+
+
+def _check_finite(value: Any, op: str, what: str) -> None:
+    """A real, finite number (arange's start, stop and step)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {what} must be a number, got {type(value).__name__} {value!r}")
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):  # ints always are
+        raise ValueError(f"{op}: {what} must be a finite number, got {value}; a range needs "
+                         "finite ends and step")
 
 
 def _leaf(array: np.ndarray, requires_grad: bool, name: str | None = None) -> Tensor:
@@ -47,56 +77,65 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.zeros(_shape(shape), dtype=_or_default(dtype)), requires_grad)
+    return _leaf(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.ones(_shape(shape), dtype=_or_default(dtype)), requires_grad)
+    return _leaf(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``shape`` filled with ``fill_value``; the dtype follows the value like
     ``Tensor(fill_value)`` does (float -> default float, int -> int64, bool -> bool)."""
-    shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else (shape,))
-    if dtype is None:
-        dtype = Tensor(fill_value).dtype
-    return _leaf(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    shape = _shape((shape,) if isinstance(shape, (int, np.integer)) else (shape,), "full")
+    dt = Tensor(fill_value).dtype if dtype is None else _dtype(dtype, "full")
+    return _leaf(np.full(shape, fill_value, dtype=dt), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.zeros(t.shape, dtype=_or_default(dtype, t.dtype)), requires_grad)
+    return _leaf(np.zeros(t.shape, dtype=_dtype(dtype, "zeros_like", t.dtype)), requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.ones(t.shape, dtype=_or_default(dtype, t.dtype)), requires_grad)
+    return _leaf(np.ones(t.shape, dtype=_dtype(dtype, "ones_like", t.dtype)), requires_grad)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop); integers stay int64 unless ``dtype`` says otherwise."""
     # arange(n) and arange(n, step=2) count from 0 up to n, as in NumPy and PyTorch.
-    values = np.arange(start, stop, step) if stop is not None else np.arange(0, start, step)
+    if stop is None:
+        start, stop = 0, start
+    for what, value in (("start", start), ("stop", stop), ("step", step)):
+        _check_finite(value, "arange", what)
+    if step == 0:
+        raise ValueError("arange: step must not be 0, it would never reach stop; use a positive "
+                         "step to count up or a negative one to count down")
+    values = np.arange(start, stop, step)
     if dtype is None and values.dtype.kind == "f":
         dtype = get_default_dtype()
-    return _leaf(values.astype(dtype) if dtype is not None else values, requires_grad)
+    return _leaf(values if dtype is None else values.astype(_dtype(dtype, "arange")), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _leaf(np.eye(n, m, dtype=_or_default(dtype)), requires_grad)
+    """The n x m identity matrix (m = n unless given): ones on the diagonal."""
+    n = _count(n, "eye", "n")
+    m = n if m is None else _count(m, "eye", "m")
+    return _leaf(np.eye(n, m, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
           rng: np.random.Generator | None = None) -> Tensor:
     """Standard normal samples (mean 0, std 1) from the global (seeded) generator."""
-    values = generator(rng).standard_normal(_shape(shape))
-    return _leaf(values.astype(_or_default(dtype)), requires_grad)
+    values = generator(rng).standard_normal(_shape(shape, "randn"))
+    return _leaf(values.astype(_dtype(dtype, "randn")), requires_grad)
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
          rng: np.random.Generator | None = None) -> Tensor:
     """Uniform samples in [0, 1) from the global (seeded) generator."""
-    values = generator(rng).random(_shape(shape))
-    return _leaf(values.astype(_or_default(dtype)), requires_grad)
+    values = generator(rng).random(_shape(shape, "rand"))
+    return _leaf(values.astype(_dtype(dtype, "rand")), requires_grad)
 
 
 # -- joining -------------------------------------------------------------------------------------

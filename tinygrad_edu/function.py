@@ -151,6 +151,9 @@ _SUPPORTED = frozenset(np.dtype(c) for c in "?bBhHiIlLqQfd")
 
 
 def _refuse_dtype(op: type, data: np.ndarray) -> None:
+    if data.dtype.kind == "O" and data.ndim == 0 and data.item() is None:
+        raise TypeError(f"{op.__name__}.forward returned None; it must return the output array "
+                        "(is a `return` missing?)")
     raise TypeError(f"{op.__name__}.forward returned an array of dtype {data.dtype}; a forward "
                     "must return numbers (bool, integer, float32 or float64)")
 

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 
 from .config import Config, get_default_dtype
-from .conversion import as_dtype, check_supported
 from .ops import elementwise
 from .ops import shape as shape_ops
 from .tensor import Tensor
 
 
 def is_scalar(x: Any) -> bool:
-    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Tensor)
+    """A real number (Python or NumPy); complex numbers and strings are not (Tensor refuses them)."""
+    return isinstance(x, (numbers.Real, np.bool_)) and not isinstance(x, Tensor)
 
 
 def as_float(t: Tensor) -> Tensor:
@@ -138,19 +138,12 @@ def check_int(value: Any, op: str, what: str) -> int:
     return int(value)
 
 
-def supported_dtype(dtype: Any, op: str) -> np.dtype:
-    """A dtype a tensor may hold (see conversion.py), or a TypeError naming it."""
-    dt = as_dtype(dtype, f"{op}: dtype")
-    check_supported(dt)
-    return dt
-
-
-def reciprocal(count: int, op: str) -> float:
+def reciprocal(count: int, op: str, why: str | None = None) -> float:
     """1 / count for a mean; with no elements to divide by, nan and NumPy's warning."""
     if count > 0:
         return 1.0 / count
-    warnings.warn(f"{op}: no elements to average over (count {count}); the result is nan, "
-                  "as in NumPy", RuntimeWarning, stacklevel=3)
+    why = why or f"no elements to average over (count {count})"
+    warnings.warn(f"{op}: {why}; the result is nan, as in NumPy", RuntimeWarning, stacklevel=3)
     return float("nan")
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .aliases import TensorAliases
 from .config import get_default_dtype, set_default_dtype  # noqa: F401  (part of this module's API)
-from .conversion import check_requires_grad, to_array
+from .conversion import check_requires_grad, supported_dtype, to_array
 from .pyprotocol import PythonProtocol
 
 
@@ -253,7 +253,9 @@ class Tensor(TensorAliases, PythonProtocol):
         axes = operands.normalize_axes(self, axis, "var")
         count = math.prod(self.shape[a] for a in axes)
         centered = self - self.mean(axis=axes, keepdims=True)
-        scale = operands.reciprocal(count - operands.check_int(ddof, "var", "ddof"), "var")
+        ddof = operands.check_int(ddof, "var", "ddof")
+        scale = operands.reciprocal(count - ddof, "var", f"{count} element(s) with ddof={ddof} "
+                                    "leave no degrees of freedom (use a smaller ddof or more data)")
         return (centered * centered).sum(axis=axes, keepdims=keepdims) * scale
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -263,8 +265,8 @@ class Tensor(TensorAliases, PythonProtocol):
         and are then replaced by 0: no inf ever meets the zero upstream gradient there.
         """
         v = self.var(axis=axis, keepdims=keepdims, ddof=ddof)
-        spread = v.data > 0
-        return where(spread, where(spread, v, 1.0).sqrt(), 0.0)
+        flat = v.data == 0  # not "not v > 0": a nan variance (no data, a nan input) stays nan
+        return where(flat, 0.0, where(flat, 1.0, v).sqrt())
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Index of the largest value (an integer tensor, not differentiable)."""
@@ -357,7 +359,7 @@ class Tensor(TensorAliases, PythonProtocol):
         Converting to an integer or bool dtype gives a constant (no gradient flows back),
         because rounding has no useful derivative and integer tensors never require grad.
         """
-        dt = operands.supported_dtype(dtype, "astype")
+        dt = supported_dtype(dtype, "astype")
         if dt.kind != "f":
             return Tensor._from_op(self.data.astype(dt), None)
         return shape_ops.Cast.apply(self, dtype=dt)
