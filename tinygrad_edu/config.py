@@ -10,9 +10,11 @@ setting for the whole process (as ``torch.set_default_dtype``).
 
 from __future__ import annotations
 
-import contextlib
+import copy
+import functools
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -30,23 +32,42 @@ class _Modes(threading.local):
 
 
 Config = _Modes()
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _SetMode(contextlib.ContextDecorator):
+class _SetMode:
     """Set ``Config`` attributes for the duration of a ``with`` block or decorated call."""
 
     def __init__(self, **values: Any) -> None:
         self.values = values
         self._saved: list[dict[str, Any]] = []  # a stack, so one instance can be re-entered
 
+    def new_values(self) -> dict[str, Any]:
+        return self.values
+
     def __enter__(self) -> None:
-        self._saved.append({name: getattr(Config, name) for name in self.values})
-        for name, value in self.values.items():
+        values = self.new_values()
+        self._saved.append({name: getattr(Config, name) for name in values})
+        for name, value in values.items():
             setattr(Config, name, value)
 
     def __exit__(self, *exc: object) -> None:
         for name, value in self._saved.pop().items():
             setattr(Config, name, value)
+
+    def __call__(self, fn: F) -> F:
+        """As a decorator (``@no_grad()``): every call enters a fresh copy of this manager, so
+        calls that overlap -- in two threads, or recursively -- each get back their own modes."""
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return fn(*args, **kwargs)
+        return cast(F, run)
+
+    def _fresh(self) -> _SetMode:
+        fresh = copy.copy(self)
+        fresh._saved = []
+        return fresh
 
 
 class module_scope(_SetMode):
@@ -56,12 +77,11 @@ class module_scope(_SetMode):
     """
 
     def __init__(self, name: str) -> None:
-        super().__init__(scope=())
+        super().__init__()
         self.name = name
 
-    def __enter__(self) -> None:
-        self.values["scope"] = Config.scope + (self.name,)
-        super().__enter__()
+    def new_values(self) -> dict[str, Any]:
+        return {"scope": Config.scope + (self.name,)}  # this thread's scope, one level deeper
 
 
 def no_grad() -> _SetMode:
