@@ -88,7 +88,7 @@ def run_backward(
     pending = _Pending(tracer)  # gradients that have reached a tensor, summed as they meet
     for root, seed in zip(roots, seeds):
         pending.add(root, seed)
-    sink = _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
+    sink = _sink(capture, seeds, create_graph)
     with backward_mode(create_graph):
         for tensor in reversed(topological_order(roots)):
             grad_out = pending.pop(id(tensor), None)
@@ -98,11 +98,18 @@ def run_backward(
             node = tensor._ctx
             if node is None:
                 continue  # a leaf: the walk ends here
-            for inp, g in _ask_op(node, tensor, grad_out, tracer):  # upstream × local
-                pending.add(inp, g)
+            grads = _ask_op(node, tensor, grad_out, tracer)  # upstream × local, per input
+            for inp, g in zip(node.inputs, grads):
+                if g is not None:
+                    pending.add(inp, g)
             if not retain_graph:
                 node.release()
     return sink.captured
+
+
+def _sink(capture: Sequence[Tensor] | None, seeds: Sequence[Tensor],
+          create_graph: bool) -> _LeafGrads | _Capture:
+    return _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
 
 
 class _Pending(dict):
@@ -167,8 +174,8 @@ def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
 
 
 def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
-            tracer: Tracer | None) -> list[tuple[Tensor, Tensor]]:
-    """The op's backward, checked: (input, gradient) for each input that takes a gradient."""
+            tracer: Tracer | None) -> tuple[Tensor | None, ...]:
+    """The op's backward, checked: one gradient per input (None where none flows)."""
     if node._released:
         raise GraphFreedError(
             f"backward through {node.name} a second time: its graph was freed by the "
@@ -188,7 +195,7 @@ def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
     ])
     if tracer is not None:
         tracer.on_step(node, output, grad_out, grads)
-    return [(inp, g) for inp, g in zip(node.inputs, grads) if g is not None]
+    return grads
 
 
 def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool) -> None:

@@ -36,24 +36,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _SetMode:
-    """Set ``Config`` attributes for the duration of a ``with`` block or decorated call."""
+    """Set one ``Config`` attribute for the duration of a ``with`` block or decorated call."""
 
-    def __init__(self, **values: Any) -> None:
-        self.values = values
-        self._saved: list[dict[str, Any]] = []  # a stack, so one instance can be re-entered
+    def __init__(self, attribute: str, value: Any) -> None:
+        self.attribute, self.value = attribute, value
+        self._saved: list[Any] = []  # a stack, so one instance can be re-entered
 
-    def new_values(self) -> dict[str, Any]:
-        return self.values
+    def new_value(self) -> Any:
+        return self.value
 
     def __enter__(self) -> None:
-        values = self.new_values()
-        self._saved.append({name: getattr(Config, name) for name in values})
-        for name, value in values.items():
-            setattr(Config, name, value)
+        self._saved.append(getattr(Config, self.attribute))
+        setattr(Config, self.attribute, self.new_value())
 
     def __exit__(self, *exc: object) -> None:
-        for name, value in self._saved.pop().items():
-            setattr(Config, name, value)
+        setattr(Config, self.attribute, self._saved.pop())
 
     def __call__(self, fn: F) -> F:
         """As a decorator (``@no_grad()``): every call enters a fresh copy of this manager, so
@@ -77,11 +74,32 @@ class module_scope(_SetMode):
     """
 
     def __init__(self, name: str) -> None:
-        super().__init__()
+        super().__init__("scope", ())
         self.name = name
 
-    def new_values(self) -> dict[str, Any]:
-        return {"scope": Config.scope + (self.name,)}  # this thread's scope, one level deeper
+    def new_value(self) -> tuple[str, ...]:
+        return Config.scope + (self.name,)  # this thread's scope, one level deeper
+
+
+class backward_mode(_SetMode):
+    """The modes a backward pass runs in: recording only for ``create_graph``.
+
+    With anomaly mode on it also marks the thread as inside backward, so the ops a backward
+    rule runs are checked by the gradient check (which names the rule), not the forward one.
+    """
+
+    def __init__(self, create_graph: bool) -> None:
+        super().__init__("grad_enabled", create_graph)
+
+    # Written out rather than through super(): this runs once per backward() call.
+    def __enter__(self) -> None:
+        self._saved.append((Config.grad_enabled, Config.in_backward))
+        Config.grad_enabled = self.value
+        if Config.anomaly:
+            Config.in_backward = True
+
+    def __exit__(self, *exc: object) -> None:
+        Config.grad_enabled, Config.in_backward = self._saved.pop()
 
 
 def no_grad() -> _SetMode:
@@ -90,24 +108,19 @@ def no_grad() -> _SetMode:
     >>> with no_grad():
     ...     y = x * 2          # y.requires_grad is False, no graph node is created
     """
-    return _SetMode(grad_enabled=False)
+    return _SetMode("grad_enabled", False)
 
 
 def enable_grad() -> _SetMode:
     """Record the graph again inside a ``no_grad`` block (or in a decorated function)."""
-    return _SetMode(grad_enabled=True)
+    return _SetMode("grad_enabled", True)
 
 
 def set_grad_enabled(mode: bool) -> _SetMode:
     """Turn recording on or off for a block: ``with set_grad_enabled(training): ...``."""
     if not isinstance(mode, (bool, np.bool_)):
         raise TypeError(f"set_grad_enabled(mode): mode must be True or False, got {mode!r}")
-    return _SetMode(grad_enabled=bool(mode))
-
-
-def backward_mode(create_graph: bool) -> _SetMode:
-    """The modes a backward pass runs in: recording only for ``create_graph``, inside backward."""
-    return _SetMode(grad_enabled=create_graph, in_backward=True)
+    return _SetMode("grad_enabled", bool(mode))
 
 
 def is_grad_enabled() -> bool:
@@ -123,7 +136,7 @@ def detect_anomaly() -> _SetMode:
     non-finite gradient, raises a ``RuntimeError`` naming the op, the offending input values
     and that line.  It makes recording slower, so use it only while hunting a bug.
     """
-    return _SetMode(anomaly=True)
+    return _SetMode("anomaly", True)
 
 
 # -- the default dtype: one setting for the process ----------------------------------------

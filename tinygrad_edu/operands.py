@@ -55,7 +55,9 @@ def binary(op: Any, x: Tensor, other: Any) -> Tensor:
     whose backward sums the gradient back to the input's shape -- so the op itself only ever
     sees equal shapes for differentiable inputs, and graph pictures show the broadcast.
     """
-    x, y = promote(x, operand(other, x))
+    y = operand(other, x)
+    if x.dtype != y.dtype:
+        x, y = promote(x, y)
     if x.shape != y.shape and not scalar_constant(x) and not scalar_constant(y):
         shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
         if Config.grad_enabled:
