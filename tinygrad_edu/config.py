@@ -42,12 +42,9 @@ class _SetMode:
         self.attribute, self.value = attribute, value
         self._saved: list[Any] = []  # a stack, so one instance can be re-entered
 
-    def new_value(self) -> Any:
-        return self.value
-
     def __enter__(self) -> None:
         self._saved.append(getattr(Config, self.attribute))
-        setattr(Config, self.attribute, self.new_value())
+        setattr(Config, self.attribute, self.value)
 
     def __exit__(self, *exc: object) -> None:
         setattr(Config, self.attribute, self._saved.pop())
@@ -77,8 +74,14 @@ class module_scope(_SetMode):
         super().__init__("scope", ())
         self.name = name
 
-    def new_value(self) -> tuple[str, ...]:
-        return Config.scope + (self.name,)  # this thread's scope, one level deeper
+    # Written out rather than through getattr/setattr: this runs on every module call.
+    def __enter__(self) -> None:
+        scope = Config.scope
+        self._saved.append(scope)
+        Config.scope = scope + (self.name,)  # this thread's scope, one level deeper
+
+    def __exit__(self, *exc: object) -> None:
+        Config.scope = self._saved.pop()
 
 
 class backward_mode(_SetMode):
