@@ -277,7 +277,8 @@ def grad(
     ins = _tensors(inputs, "inputs")
     for t in ins:
         if not isinstance(t, Tensor) or not t.requires_grad:
-            raise RuntimeError(f"grad(): every input must be a Tensor that requires grad, got {t!r}")
+            raise RuntimeError(f"grad(): every input must be a Tensor that requires grad, got "
+                               f"{t._label()}; create it with requires_grad=True (or leave it out)")
     if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
         grad_outputs = [grad_outputs] * len(outs)
     grad_outputs = list(grad_outputs)

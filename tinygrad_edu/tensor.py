@@ -1,12 +1,10 @@
 """``Tensor``: a NumPy array that remembers how it was computed.
 
-A tensor holds ``data`` (an ndarray), an optional ``grad`` and, when it was produced by a
-recorded operation, ``_ctx``: the ``Function`` node that made it, whose ``inputs`` are the
-parent tensors.  Every op method below is one explicit line that calls an op's ``apply`` (or
-composes other methods), grouped as the op modules in ``ops/`` are, so "go to definition"
-always lands on the code that runs.  The chain rule itself lives in ``autograd.py``.
-Python protocols and in-place operators are in ``pyprotocol.py``; other frameworks' names
-for these methods in ``aliases.py``; turning user data into arrays in ``conversion.py``.
+It holds ``data`` (an ndarray), an optional ``grad`` and, if a recorded op made it, ``_ctx``:
+that ``Function`` node, whose ``inputs`` are the parents.  Each op method is one explicit line
+over an op's ``apply`` (or other methods), grouped as ``ops/`` is; the chain rule is in
+``autograd.py``.  Python protocols and ``+=`` are in ``pyprotocol.py``, other frameworks' names
+in ``aliases.py``, turning user data into arrays in ``conversion.py``.
 """
 
 from __future__ import annotations
@@ -106,7 +104,8 @@ class Tensor(TensorAliases, PythonProtocol):
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            raise RuntimeError(f"retain_grad() on {self._label()}, which does not require grad: no "
+                               "gradient will reach it (create its inputs with requires_grad=True)")
         self._retains_grad = True
         return self
 
@@ -116,7 +115,8 @@ class Tensor(TensorAliases, PythonProtocol):
             raise TypeError(f"register_hook(fn): fn must be a function of the gradient, got "
                             f"{type(fn).__name__} {fn!r}")
         if not self.requires_grad:
-            raise RuntimeError("register_hook() on a tensor that does not require grad")
+            raise RuntimeError(f"register_hook() on {self._label()}, which does not require grad: "
+                               "no gradient will reach it (create it with requires_grad=True)")
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
