@@ -2,9 +2,12 @@
 
 The default hypothesis profile is derandomized, so a CI run is reproducible; set
 ``TG_HYPOTHESIS_PROFILE=explore`` to search many more random examples while hunting bugs.
+No test may depend on the ones before it: ``TG_TEST_ORDER=reverse`` runs the suite backwards
+and ``TG_TEST_ORDER=shuffle:SEED`` in a random order drawn from SEED, to prove it.
 """
 
 import os
+import random
 
 import numpy as np
 import pytest
@@ -20,6 +23,16 @@ settings.register_profile(
     "explore", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("TG_HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(config, items):
+    order = os.environ.get("TG_TEST_ORDER", "")
+    if order == "reverse":
+        items.reverse()
+    elif order.startswith("shuffle:"):
+        random.Random(order.partition(":")[2]).shuffle(items)
+    elif order:
+        raise pytest.UsageError(f"TG_TEST_ORDER={order!r}: use 'reverse' or 'shuffle:SEED'")
 
 
 @pytest.fixture(autouse=True)
