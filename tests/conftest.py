@@ -16,8 +16,11 @@ from hypothesis import HealthCheck, settings
 import tinygrad_edu as tg
 from tinygrad_edu.config import Config
 
+# No example database in CI: a run must not depend on what an earlier run found (and .ci/run
+# runs two suites at once from one checkout).
 settings.register_profile(
-    "ci", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    "ci", deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "explore", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
