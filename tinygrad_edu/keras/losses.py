@@ -29,6 +29,7 @@ def _like(y_true: Tensor, y_pred: Tensor) -> Tensor:
     outputs (N, 1) give the same loss as targets (N, 1)); then targets broadcast to the
     predictions' shape, or a ``ValueError`` names both shapes.
     """
+    given = y_true.shape
     if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
         y_true = y_true.reshape(y_true.shape[:-1])
     elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
@@ -38,7 +39,7 @@ def _like(y_true: Tensor, y_pred: Tensor) -> Tensor:
             y_true = Tensor(np.broadcast_to(y_true.data, y_pred.shape).copy())
         except ValueError:
             raise ValueError(
-                f"targets of shape {y_true.shape} do not fit predictions of shape {y_pred.shape}; "
+                f"targets of shape {given} do not fit predictions of shape {y_pred.shape}; "
                 "give one target per output (same shape), or (N,) targets for (N, 1) outputs"
             ) from None
     return y_true.astype(y_pred.dtype) if y_true.dtype != y_pred.dtype else y_true
