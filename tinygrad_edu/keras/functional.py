@@ -70,7 +70,9 @@ def symbolic_call(layer: Any, inputs: Any) -> KerasTensor:
             out = layer(probes if as_list else probes[0])
     finally:
         layer.train(was_training)
-    return KerasTensor((None, *out.shape[1:]), layer=layer, parents=parents, as_list=as_list)
+    result = KerasTensor((None, *out.shape[1:]), layer=layer, parents=parents, as_list=as_list)
+    object.__setattr__(layer, "symbolic_output", result)  # Keras' layer.output
+    return result
 
 
 def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> list[KerasTensor]:

@@ -43,6 +43,15 @@ class Layer(nn.Module):
         self.last_output_shape: tuple[int | None, ...] | None = None
 
     @property
+    def output(self) -> Any:
+        """The KerasTensor this layer last produced when called on a ``keras.Input`` chain."""
+        out = self.__dict__.get("symbolic_output")
+        if out is None:
+            raise AttributeError(f"layer {self.name!r} has never been called on a keras.Input, so it "
+                                 "has no output; call it on one, or put it in a model that has one")
+        return out
+
+    @property
     def name(self) -> str:
         """The name given, else the name a model registered the layer under, else the class's."""
         return self.layer_name or self._call_name or snake_case(type(self).__name__)

@@ -112,6 +112,15 @@ class Model(Layer):
             return [getattr(self, n) for n in self.layer_names]
         return list(self.children())  # a subclassed model: the layers it assigned
 
+    def get_layer(self, name: str | None = None, index: int | None = None) -> nn.Module:
+        """The layer called ``name`` (or at position ``index`` of ``layers``)."""
+        if index is not None:
+            return self.layers[index]
+        for registered, layer in zip(self.layer_names or [n for n, _ in self.named_children()], self.layers):
+            if name in (registered, getattr(layer, "name", None)):
+                return layer
+        raise ValueError(f"no layer named {name!r}; the layers are {self.layer_names}")
+
     @property
     def inputs(self) -> list[KerasTensor] | None:
         """A Functional model's ``keras.Input`` tensors (None for other models)."""

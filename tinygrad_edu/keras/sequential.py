@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import nn
 from ..tensor import Tensor
-from .functional import KerasTensor
+from .functional import Input, KerasTensor
 from .layers import InputLayer
 from .model import Model, _array
 
@@ -67,6 +67,27 @@ class Sequential(Model):
         for layer in self.layers:
             out = layer(out)
         return out
+
+    @property
+    def inputs(self) -> list[KerasTensor] | None:
+        """``[keras.Input]`` of the declared input shape (None while the shape is unknown)."""
+        shape = self._input_shape()
+        if shape is None:
+            return None
+        cached = self.__dict__.get("symbolic_graph")
+        if cached is None or cached[0] != tuple(self.layer_names):
+            # As Keras does: call the layers on an Input, so each layer gets an .output.
+            x = start = Input(shape)
+            for layer in self.layers:
+                x = layer(x)
+            cached = (tuple(self.layer_names), start, x)
+            object.__setattr__(self, "symbolic_graph", cached)
+        return [cached[1]]
+
+    @property
+    def outputs(self) -> list[KerasTensor] | None:
+        """``[the last layer's output]`` (None while the input shape is unknown)."""
+        return None if self.inputs is None else [self.__dict__["symbolic_graph"][2]]
 
     def _input_shape(self) -> tuple[int, ...] | None:
         if self.input_layer is not None:
