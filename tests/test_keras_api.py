@@ -13,6 +13,14 @@ from tinygrad_edu.data import load_iris, standardize, train_test_split
 from tinygrad_edu.keras import layers
 
 
+@pytest.fixture(autouse=True)
+def _keep_global_rng():
+    """These tests reseed the global generator; later tests still see the state they would have."""
+    saved = tg.random.generator().bit_generator.state
+    yield
+    tg.random.generator().bit_generator.state = saved
+
+
 def _iris():
     X, y = load_iris()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, seed=0, stratify=y)
@@ -268,8 +276,8 @@ def test_accuracy_follows_the_loss_and_shapes():
     lambda **kw: layers.Flatten(**kw),
 ])
 def test_every_layer_takes_name_and_input_shape(make):
-    layer = make(name="mine", input_shape=(3,))
-    assert layer.name == "mine" and layer.input_shape == (3,)
+    layer = make(name="mine", input_shape=(3,), trainable=True)
+    assert layer.name == "mine" and layer.input_shape == (3,) and layer.trainable
     model = keras.Sequential([layer])
     assert model.layer_names == ["mine"] and model.built
     assert model.predict(np.ones((2, 3))).shape[0] == 2

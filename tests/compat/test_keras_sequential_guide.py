@@ -4,11 +4,20 @@ up front or let the first call build it, read the summary, reuse the layers as a
 extractor, and freeze all but the last layer for transfer learning."""
 
 import numpy as np
+import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import keras
 from tinygrad_edu.data import load_iris, standardize
 from tinygrad_edu.keras import layers
+
+
+@pytest.fixture(autouse=True)
+def _keep_global_rng():
+    """These tests reseed the global generator; later tests still see the state they would have."""
+    saved = tg.random.generator().bit_generator.state
+    yield
+    tg.random.generator().bit_generator.state = saved
 
 
 def test_a_stack_of_three_layers(capsys):
@@ -81,7 +90,7 @@ def test_feature_extraction_from_every_layer():
 
 
 def test_transfer_learning_freezes_all_but_the_last_layer():
-    tg.manual_seed(0)
+    keras.utils.set_random_seed(0)
     X, y = load_iris()
     X = standardize(X)[0].astype(np.float32)
     model = keras.Sequential([

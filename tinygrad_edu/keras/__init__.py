@@ -8,7 +8,7 @@
 
 from types import SimpleNamespace
 
-from . import callbacks, losses, metrics, optimizers
+from . import callbacks, losses, metrics, optimizers, utils
 from . import layers as layers
 from .functional import Input, KerasTensor
 from .layer import Layer
@@ -18,4 +18,4 @@ from .sequential import Sequential
 models = SimpleNamespace(Sequential=Sequential, Model=Model)
 
 __all__ = ["Sequential", "Model", "Input", "KerasTensor", "Layer", "layers", "optimizers", "callbacks",
-           "losses", "metrics", "models"]
+           "losses", "metrics", "models", "utils"]

@@ -32,6 +32,7 @@ class KerasTensor:
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions, batch included."""
         return len(self.shape)
 
     def __repr__(self) -> str:

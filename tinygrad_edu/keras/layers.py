@@ -128,8 +128,8 @@ class Activation(Layer):
     """Apply an activation by name: ``Activation('relu')``."""
 
     def __init__(self, activation: str | Callable, name: str | None = None,
-                 input_shape: tuple[int, ...] | None = None) -> None:
-        super().__init__(name=name, input_shape=input_shape)
+                 input_shape: tuple[int, ...] | None = None, trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
         self.activation_name, self.activation = _activation(activation)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -143,8 +143,8 @@ class Softmax(Layer):
     """softmax(x)_i = exp(x_i) / Σ_j exp(x_j) along ``axis`` (the last one by default)."""
 
     def __init__(self, axis: int = -1, name: str | None = None,
-                 input_shape: tuple[int, ...] | None = None) -> None:
-        super().__init__(name=name, input_shape=input_shape)
+                 input_shape: tuple[int, ...] | None = None, trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise TypeError(f"Softmax: axis must be an integer such as -1, got {axis!r}")
         self.axis = int(axis)
@@ -160,8 +160,8 @@ class Dropout(Layer):
     """Zero a fraction ``rate`` of inputs while training (scaled by 1/(1-rate)); identity otherwise."""
 
     def __init__(self, rate: float, name: str | None = None,
-                 input_shape: tuple[int, ...] | None = None) -> None:
-        super().__init__(name=name, input_shape=input_shape)
+                 input_shape: tuple[int, ...] | None = None, trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
         check_range("Dropout", "rate", rate, 0.0, 1.0, high_open=True)
         self.rate = rate
         self.dropout = nn.Dropout(rate)
@@ -176,8 +176,9 @@ class Dropout(Layer):
 class Flatten(Layer):
     """Flatten every dimension but the batch dimension."""
 
-    def __init__(self, name: str | None = None, input_shape: tuple[int, ...] | None = None) -> None:
-        super().__init__(name=name, input_shape=input_shape)
+    def __init__(self, name: str | None = None, input_shape: tuple[int, ...] | None = None,
+                 trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
 
     def forward(self, x: Tensor) -> Tensor:
         return x.reshape(x.shape[0], -1)

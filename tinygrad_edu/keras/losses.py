@@ -139,6 +139,7 @@ class Loss:
         self.name = name or self.default_name
 
     def options(self) -> dict[str, Any]:
+        """The keyword arguments this loss passes to its function (e.g. ``from_logits``)."""
         return {}
 
     def __call__(self, y_true: Any, y_pred: Any) -> Tensor:

@@ -39,6 +39,7 @@ class Metric:
         self.reset_state()
 
     def values(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """One value per sample (or per entry) whose mean the metric reports."""
         raise NotImplementedError
 
     def reset_state(self) -> None:

@@ -139,6 +139,7 @@ class Model(Layer):
         )
 
     def forward(self, x: Any) -> Any:
+        """A subclassed model runs ``call``; a Functional one replays its graph, parents first."""
         if self._graph is None:
             return self.call(x if isinstance(x, Tensor) else Tensor(_array(x, "model input")))
         ins, outs, order = self._graph
@@ -160,6 +161,7 @@ class Model(Layer):
 
     @property
     def built(self) -> bool:
+        """True once every layer has its weights."""
         return all(getattr(layer, "built", True) for layer in self.layers)
 
     def _input_shape(self) -> tuple[int, ...] | None:

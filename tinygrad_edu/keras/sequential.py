@@ -61,6 +61,7 @@ class Sequential(Model):
         return layer
 
     def forward(self, x: Any) -> Tensor:
+        """Apply the layers in order (after the InputLayer's shape check, if there is one)."""
         out = x if isinstance(x, Tensor) else Tensor(_array(x, "model input"))
         if self.input_layer is not None:
             out = self.input_layer(out)  # checks the shape
