@@ -61,7 +61,8 @@ def test_summary_with_an_input_declared_first(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == 'Model: "sequential"'
     assert lines[4].split() == ["dense", "(Dense)", "(None,", "2)", "10"]
-    assert "Total params: 10" in lines and "Trainable params: 10" in lines
+    assert "Total params: 10 (40.00 B)" in lines and "Trainable params: 10 (40.00 B)" in lines
+    assert "Non-trainable params: 0 (0.00 B)" in lines
 
 
 def test_summary_while_adding_layers_one_by_one(capsys):
@@ -71,7 +72,7 @@ def test_summary_while_adding_layers_one_by_one(capsys):
     model.summary()
     out = capsys.readouterr().out
     assert "(None, 64)" in out and "(None, 32)" in out and "(None, 16)" in out
-    assert "Total params: 2,608" in out
+    assert "Total params: 2,608 (10.19 KB)" in out
 
 
 def test_feature_extraction_from_every_layer():

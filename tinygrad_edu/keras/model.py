@@ -47,6 +47,15 @@ def _samples(data: Any, what: str, who: str) -> np.ndarray:
     return arr
 
 
+def _readable_size(nbytes: float) -> str:
+    """Bytes as Keras' summary shows them: ``1.50 KB``."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024:
+            return f"{nbytes:.2f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.2f} TB"
+
+
 def _batch_size(value: Any, who: str) -> int | None:
     return None if value is None else check_int(who, "batch_size", value, 1)
 
@@ -378,10 +387,13 @@ class Model(Layer):
         out = [f'Model: "{self.model_name}"', line,
                "".join(h.ljust(w) for h, w in zip(header, widths)), "=" * sum(widths)]
         out += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-        total = self.num_parameters()
-        trainable = self.num_parameters(trainable_only=True)
-        out += ["=" * sum(widths), f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                f"Non-trainable params: {total - trainable:,}", line]
+        params = list(self.parameters())
+        counts = [(sum(p.size for p in group), sum(p.data.nbytes for p in group)) for group in (
+            params, [p for p in params if p.requires_grad], [p for p in params if not p.requires_grad])]
+        out += ["=" * sum(widths)]
+        out += [f"{label}: {n:,} ({_readable_size(nbytes)})" for label, (n, nbytes) in
+                zip(("Total params", "Trainable params", "Non-trainable params"), counts)]
+        out += [line]
         text = "\n".join(out)
         print_fn(text)
         return text
