@@ -1,17 +1,21 @@
-"""A Keras-style front end over the same engine: ``Sequential``, ``layers.Dense``, ``compile``,
-``fit``, ``evaluate``, ``predict``, ``summary``, ``optimizers``, ``callbacks``.
+"""A Keras-style front end over the same engine: ``Sequential``, the Functional ``Model``,
+``layers``, ``compile``, ``fit``, ``evaluate``, ``predict``, ``summary``, ``losses``,
+``metrics``, ``optimizers``, ``callbacks``.
 
-``import tinygrad_edu as tf`` makes ``tf.keras.Sequential([...])`` and
-``tf.keras.optimizers.Adam(learning_rate=0.001)`` work as in TensorFlow.
+``from tinygrad_edu import keras`` lets Keras programs run with only that line changed, and
+``import tinygrad_edu as tf`` makes ``tf.keras.Sequential([...])`` work as in TensorFlow.
 """
 
 from types import SimpleNamespace
 
-from . import callbacks, losses, optimizers
+from . import callbacks, losses, metrics, optimizers, utils
 from . import layers as layers
-from .layers import Input
-from .model import Sequential
+from .functional import Input, KerasTensor
+from .layer import Layer
+from .model import Model
+from .sequential import Sequential
 
-models = SimpleNamespace(Sequential=Sequential)
+models = SimpleNamespace(Sequential=Sequential, Model=Model)
 
-__all__ = ["Sequential", "Input", "layers", "optimizers", "callbacks", "losses", "models"]
+__all__ = ["Sequential", "Model", "Input", "KerasTensor", "Layer", "layers", "optimizers", "callbacks",
+           "losses", "metrics", "models", "utils"]

@@ -47,7 +47,10 @@ class History(Callback):
 class EarlyStopping(Callback):
     """Stop training when ``monitor`` has not improved by ``min_delta`` for ``patience`` epochs.
 
-    With ``restore_best_weights=True`` the weights of the best epoch are put back at the end.
+    With ``restore_best_weights=True`` the weights of the best epoch are put back at the end
+    of training (whether or not it stopped early).
+    With ``verbose=1`` it prints, after the last epoch's progress line, ``Epoch N: early
+    stopping`` and ``Restoring model weights from the end of the best epoch: M.``
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0,
@@ -62,11 +65,13 @@ class EarlyStopping(Callback):
         self.maximize = mode == "max" or (mode == "auto" and "acc" in monitor)
         self.best: float | None = None
         self.best_weights: dict | None = None
+        self.best_epoch: int | None = None
         self.wait = 0
         self.stopped_epoch: int | None = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.best, self.best_weights, self.wait, self.stopped_epoch = None, None, 0, None
+        self.best_epoch = None
 
     def _improved(self, value: float) -> bool:
         if self.best is None:
@@ -84,7 +89,7 @@ class EarlyStopping(Callback):
             )
         value = float(logs[self.monitor])
         if self._improved(value):
-            self.best, self.wait = value, 0
+            self.best, self.wait, self.best_epoch = value, 0, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.state_dict()
             return
@@ -92,11 +97,16 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.verbose:
-                print(f"Epoch {epoch + 1}: early stopping")
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch is not None:
+        # Printed here, not in on_epoch_end: after the progress line of the last epoch.  As in
+        # Keras 3 the best weights come back even when training ran all its epochs.
+        if self.stopped_epoch is not None and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                best = (self.best_epoch or 0) + 1
+                print(f"Restoring model weights from the end of the best epoch: {best}.")
             self.model.load_state_dict(self.best_weights)
 
 

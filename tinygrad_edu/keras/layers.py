@@ -1,9 +1,10 @@
-"""Keras-style layers: ``Dense``, ``Activation``, ``Dropout``, ``Flatten`` and ``Input``.
+"""Keras-style layers: ``Dense``, ``Activation``, ``Softmax``, ``Dropout``, ``Flatten``,
+``InputLayer`` and ``Input``.
 
-They are ``nn.Module`` subclasses over the same Tensor operations as the PyTorch-style API;
-only the vocabulary differs.  A ``Dense`` layer holds ``kernel`` (in, out) and ``bias`` and
-computes ``activation(x @ kernel + bias)``.  Without ``input_shape`` it is built at its first
-call, when the input size is known -- exactly as in Keras.
+They are ``keras.Layer`` (so ``nn.Module``) subclasses over the same Tensor operations as
+the PyTorch-style API; only the vocabulary differs.  A ``Dense`` layer holds ``kernel``
+(in, out) and ``bias`` and computes ``activation(x @ kernel + bias)``.  Without
+``input_shape`` it is built at its first call, when the input size is known -- as in Keras.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from ..nn.init import INITIALIZERS
 from ..nn.layers import ACTIVATIONS
 from ..optim.optimizer import check_range
 from ..tensor import Tensor, get_default_dtype
-from .checks import check_bool, check_int, check_shape
+from .checks import check_bool, check_int
+from .functional import Input
+from .layer import Layer
 
 # Keras' leaky_relu slope is 0.2 where PyTorch's (nn.LeakyReLU's default) is 0.01.
 _KERAS_SETTINGS: dict[str, dict[str, Any]] = {"leaky_relu": {"alpha": 0.2}}
@@ -54,7 +57,7 @@ def _initialize(name: str | Callable, tensor: Tensor, fan_in: int, fan_out: int)
     INITIALIZERS[name](tensor, None, (fan_in, fan_out))
 
 
-class Dense(nn.Module):
+class Dense(Layer):
     """y = activation(x @ kernel + bias), kernel of shape (input_dim, units).
 
     ``kernel_initializer`` defaults to Glorot uniform, U(-√(6/(in+out)), √(6/(in+out))),
@@ -65,19 +68,16 @@ class Dense(nn.Module):
                  input_shape: tuple[int, ...] | None = None,
                  kernel_initializer: str | Callable = "glorot_uniform",
                  bias_initializer: str | Callable = "zeros", name: str | None = None,
-                 input_dim: int | None = None) -> None:
-        super().__init__()
+                 input_dim: int | None = None, trainable: bool = True) -> None:
+        if input_dim is not None:
+            input_shape = (check_int("Dense", "input_dim", input_dim, 1),)
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
         self.units = check_int("Dense", "units (the number of outputs)", units, 1)
         self.activation_name, self.activation = _activation(activation)
         self.use_bias = check_bool("Dense", "use_bias", use_bias)
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
-        self.layer_name = name
         self.kernel: Tensor | None = None
         self.bias: Tensor | None = None
-        if input_dim is not None:
-            input_shape = (check_int("Dense", "input_dim", input_dim, 1),)
-        self.input_shape = check_shape("Dense", "input_shape", input_shape) \
-            if input_shape is not None else None
         if self.input_shape is not None:
             self.build(self.input_shape[-1])
 
@@ -95,6 +95,7 @@ class Dense(nn.Module):
             bias = Tensor(np.zeros(self.units, dtype=dtype), requires_grad=True)
             _initialize(self.bias_initializer, bias, input_dim, self.units)
             self.bias = bias
+        self.apply_trainable()
 
     def forward(self, x: Tensor) -> Tensor:
         if self.kernel is None:
@@ -123,13 +124,13 @@ class Dense(nn.Module):
         return f"Dense({inputs}→{self.units}, {self.activation_name})"
 
 
-class Activation(nn.Module):
+class Activation(Layer):
     """Apply an activation by name: ``Activation('relu')``."""
 
-    def __init__(self, activation: str | Callable, name: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, activation: str | Callable, name: str | None = None,
+                 input_shape: tuple[int, ...] | None = None, trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
         self.activation_name, self.activation = _activation(activation)
-        self.layer_name = name
 
     def forward(self, x: Tensor) -> Tensor:
         return self.activation(x)
@@ -138,14 +139,31 @@ class Activation(nn.Module):
         return input_shape
 
 
-class Dropout(nn.Module):
+class Softmax(Layer):
+    """softmax(x)_i = exp(x_i) / Σ_j exp(x_j) along ``axis`` (the last one by default)."""
+
+    def __init__(self, axis: int = -1, name: str | None = None,
+                 input_shape: tuple[int, ...] | None = None, trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"Softmax: axis must be an integer such as -1, got {axis!r}")
+        self.axis = int(axis)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(axis=self.axis)
+
+    def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return input_shape
+
+
+class Dropout(Layer):
     """Zero a fraction ``rate`` of inputs while training (scaled by 1/(1-rate)); identity otherwise."""
 
-    def __init__(self, rate: float, name: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, rate: float, name: str | None = None,
+                 input_shape: tuple[int, ...] | None = None, trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
         check_range("Dropout", "rate", rate, 0.0, 1.0, high_open=True)
         self.rate = rate
-        self.layer_name = name
         self.dropout = nn.Dropout(rate)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -155,12 +173,12 @@ class Dropout(nn.Module):
         return input_shape
 
 
-class Flatten(nn.Module):
+class Flatten(Layer):
     """Flatten every dimension but the batch dimension."""
 
-    def __init__(self, name: str | None = None) -> None:
-        super().__init__()
-        self.layer_name = name
+    def __init__(self, name: str | None = None, input_shape: tuple[int, ...] | None = None,
+                 trainable: bool = True) -> None:
+        super().__init__(name=name, input_shape=input_shape, trainable=trainable)
 
     def forward(self, x: Tensor) -> Tensor:
         return x.reshape(x.shape[0], -1)
@@ -171,17 +189,20 @@ class Flatten(nn.Module):
         return (input_shape[0], size)
 
 
-class InputLayer(nn.Module):
-    """Declares the input shape (without the batch dimension); passes data through."""
+class InputLayer(Layer):
+    """Declares the input shape (without the batch dimension); passes data through.
+
+    ``Sequential([InputLayer(shape=(4,)), ...])`` or ``Sequential([keras.Input(shape=(4,)), ...])``:
+    as in Keras, the model keeps it out of ``model.layers`` and uses it to check its inputs.
+    """
 
     def __init__(self, shape: tuple[int, ...] | None = None, input_shape: tuple[int, ...] | None = None,
                  name: str | None = None) -> None:
-        super().__init__()
         given = shape if shape is not None else input_shape
         if given is None:
             raise ValueError("InputLayer needs shape=(n_features,)")
-        self.input_shape = check_shape("Input", "shape", given)
-        self.layer_name = name
+        super().__init__(name=name)
+        self.input_shape: tuple[int, ...] = Input(given).shape[1:]  # type: ignore[assignment]
 
     def forward(self, x: Tensor) -> Tensor:
         if tuple(x.shape[1:]) != self.input_shape:
@@ -193,6 +214,4 @@ class InputLayer(nn.Module):
         return input_shape
 
 
-def Input(shape: tuple[int, ...], name: str | None = None) -> InputLayer:
-    """``keras.Input(shape=(4,))``: the first entry of a Sequential model."""
-    return InputLayer(shape=shape, name=name)
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Flatten", "InputLayer", "Input"]

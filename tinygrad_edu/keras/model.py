@@ -1,6 +1,8 @@
-"""Keras-style ``Sequential`` model: ``compile``, ``fit``, ``evaluate``, ``predict``, ``summary``.
+"""Keras-style ``Model``: ``compile``, ``fit``, ``evaluate``, ``predict``, ``summary``, weights.
 
-It is an ``nn.Module`` whose layers are registered as ``dense``, ``dense_1``...; ``fit`` is
+A model is a ``keras.Layer`` (so an ``nn.Module``) whose layers are registered as ``dense``,
+``dense_1``...; it is Functional (``Model(inputs=..., outputs=...)``), subclassed (``call``)
+or a ``Sequential`` stack (``sequential.py``).  ``fit`` is
 the ordinary training loop written once (zero_grad, forward, loss, backward, step), so a
 Keras-style model trains on exactly the same engine as a PyTorch-style one.
 """
@@ -8,7 +10,7 @@ Keras-style model trains on exactly the same engine as a PyTorch-style one.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,12 +22,11 @@ from ..random import generator
 from ..serialization import load, save
 from ..tensor import Tensor
 from . import losses, optimizers
+from . import metrics as metrics_module
 from .callbacks import Callback, History, ProgressDisplay
 from .checks import check_bool, check_int
-
-
-def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+from .functional import KerasTensor, graph_order
+from .layer import Layer, snake_case
 
 
 def _array(data: Any, what: str) -> np.ndarray:
@@ -46,35 +47,64 @@ def _samples(data: Any, what: str, who: str) -> np.ndarray:
     return arr
 
 
+def _readable_size(nbytes: float) -> str:
+    """Bytes as Keras' summary shows them: ``1.50 KB``."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if nbytes < 1024:
+            return f"{nbytes:.2f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.2f} TB"
+
+
 def _batch_size(value: Any, who: str) -> int | None:
     return None if value is None else check_int(who, "batch_size", value, 1)
 
 
-class Sequential(nn.Module):
-    """A stack of layers applied in order: ``Sequential([Dense(8, activation='relu'), Dense(1)])``."""
+class Model(Layer):
+    """A model: layers plus ``compile``, ``fit``, ``evaluate``, ``predict`` and ``summary``.
 
-    def __init__(self, layers: Iterable[nn.Module] | None = None, name: str = "sequential") -> None:
-        super().__init__()
-        if isinstance(layers, nn.Module):
-            raise TypeError(f"Sequential expects a list of layers, got a single "
-                            f"{type(layers).__name__}; wrap it in a list: Sequential([layer])")
-        self.model_name = name
+    Three ways to make one, as in Keras:
+
+    - Functional: ``x = keras.Input(shape=(4,)); y = layers.Dense(3)(x);
+      model = keras.Model(inputs=x, outputs=y)``;
+    - subclassing: define ``__init__`` (call ``super().__init__()``, assign layers) and
+      ``call(self, inputs)``;
+    - ``keras.Sequential([...])``, a stack of layers (see ``sequential.py``).
+    """
+
+    def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None) -> None:
+        super().__init__(name=name)
         self.layer_names: list[str] = []
         self.stop_training = False
         self.loss_name: str | None = None
-        self.loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None
-        self.metric_fns: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {}
+        self.loss_fn: Callable[[Any, Any], Tensor] | None = None
+        self.compiled_metrics: dict[str, metrics_module.Metric] = {}
         self.optimizer: Any = None  # the keras.optimizers settings, or an optim optimizer
         self._optim: Any = None  # the optim optimizer, made once parameters exist
-        for layer in layers or []:
-            self.add(layer)
+        self._optim_key: tuple[int, ...] = ()  # which parameters it updates
+        self._graph: tuple[list[KerasTensor], list[KerasTensor], list[KerasTensor]] | None = None
+        self._outputs_listed = isinstance(outputs, (list, tuple))
+        if inputs is not None or outputs is not None:
+            self._init_graph(inputs, outputs)
+        self.model_name = name or ("functional" if self._graph else snake_case(type(self).__name__))
+
+    def _init_graph(self, inputs: Any, outputs: Any) -> None:
+        ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+        for what, group in (("inputs", ins), ("outputs", outs)):
+            if not group or not all(isinstance(t, KerasTensor) for t in group):
+                raise TypeError(f"keras.Model: {what}= must be KerasTensors (from keras.Input and layers "
+                                f"called on it), got {group!r}")
+        order = graph_order(ins, outs)
+        for node in order:
+            if node.layer is not None and all(node.layer is not layer for layer in self.layers):
+                self.register_layer(node.layer)
+        self._graph = (ins, outs, order)
 
     # -- building -----------------------------------------------------------------------------
-    def add(self, layer: nn.Module) -> None:
-        """Append a layer; it is registered under its ``name`` or an automatic one (dense_1...)."""
-        if not isinstance(layer, nn.Module):
-            raise TypeError(f"Sequential.add needs a layer (an nn.Module), got {type(layer).__name__}")
-        base = getattr(layer, "layer_name", None) or _snake(type(layer).__name__)
+    def register_layer(self, layer: nn.Module) -> str:
+        """Register ``layer`` under its ``name`` or an automatic one (dense, dense_1, ...)."""
+        base = getattr(layer, "layer_name", None) or snake_case(type(layer).__name__)
         name, k = base, 0
         while name in self.layer_names:
             k += 1
@@ -82,26 +112,71 @@ class Sequential(nn.Module):
         self.layer_names.append(name)
         setattr(self, name, layer)
         self._optim = None  # new parameters: the optimizer must be rebuilt
-        if self._input_shape() is not None:
-            self.build()  # like Keras: a known input size builds every layer at once
+        return name
 
     @property
     def layers(self) -> list[nn.Module]:
-        return [getattr(self, n) for n in self.layer_names]
+        """The model's layers in order (as in Keras, without an InputLayer)."""
+        if self.layer_names or self._graph is not None:
+            return [getattr(self, n) for n in self.layer_names]
+        return list(self.children())  # a subclassed model: the layers it assigned
 
-    def forward(self, x: Any) -> Tensor:
-        out = x if isinstance(x, Tensor) else Tensor(_array(x, "model input"))
-        for layer in self.layers:
-            out = layer(out)
-        return out
+    def get_layer(self, name: str | None = None, index: int | None = None) -> nn.Module:
+        """The layer called ``name`` (or at position ``index`` of ``layers``)."""
+        if index is not None:
+            return self.layers[index]
+        for registered, layer in zip(self.layer_names or [n for n, _ in self.named_children()], self.layers):
+            if name in (registered, getattr(layer, "name", None)):
+                return layer
+        raise ValueError(f"no layer named {name!r}; the layers are {self.layer_names}")
+
+    @property
+    def inputs(self) -> list[KerasTensor] | None:
+        """A Functional model's ``keras.Input`` tensors (None for other models)."""
+        return self._graph[0] if self._graph else None
+
+    @property
+    def outputs(self) -> list[KerasTensor] | None:
+        """A Functional model's output KerasTensors (None for other models)."""
+        return self._graph[1] if self._graph else None
+
+    def call(self, inputs: Any) -> Any:
+        """The forward computation of a subclassed model: override it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no call(): a subclassed keras.Model defines "
+            "call(self, inputs); or build a model with keras.Model(inputs=..., outputs=...)"
+        )
+
+    def forward(self, x: Any) -> Any:
+        """A subclassed model runs ``call``; a Functional one replays its graph, parents first."""
+        if self._graph is None:
+            return self.call(x if isinstance(x, Tensor) else Tensor(_array(x, "model input")))
+        ins, outs, order = self._graph
+        given = list(x) if isinstance(x, (list, tuple)) else [x]
+        if len(given) != len(ins):
+            raise ValueError(f"{self.model_name} has {len(ins)} inputs, got {len(given)} arrays")
+        values: dict[int, Any] = {}
+        for node, data in zip(ins, given):
+            t = data if isinstance(data, Tensor) else Tensor(_array(data, "model input"))
+            if tuple(t.shape[1:]) != node.shape[1:]:
+                raise ValueError(f"{self.model_name} expects inputs of shape {node.shape}, got {t.shape}")
+            values[id(node)] = t
+        for node in order:  # parents first, so every argument is ready
+            if id(node) not in values:
+                args = [values[id(p)] for p in node.parents]
+                values[id(node)] = node.layer(args if node.as_list else args[0])
+        results = [values[id(t)] for t in outs]
+        return results if self._outputs_listed else results[0]
 
     @property
     def built(self) -> bool:
+        """True once every layer has its weights."""
         return all(getattr(layer, "built", True) for layer in self.layers)
 
     def _input_shape(self) -> tuple[int, ...] | None:
-        first = self.layers[0] if self.layer_names else None
-        return getattr(first, "input_shape", None)
+        if self._graph is not None and len(self._graph[0]) == 1:
+            return tuple(n for n in self._graph[0][0].shape[1:] if n is not None)
+        return None
 
     def build(self, input_shape: Sequence[int] | None = None) -> None:
         """Create every layer's weights for inputs of ``input_shape`` (without the batch size)."""
@@ -111,13 +186,23 @@ class Sequential(nn.Module):
                 "the model does not know its input size yet: give the first layer input_shape=(n,), "
                 "start with keras.Input(shape=(n,)), or call the model on data first"
             )
-        with no_grad():
-            self.forward(Tensor(np.zeros((1, *shape), dtype=np.float32)))
+        was_training = self.training
+        self.eval()  # a Dropout layer draws no random numbers while building
+        try:
+            with no_grad():
+                self.forward(Tensor(np.zeros((1, *shape), dtype=np.float32)))
+        finally:
+            self.train(was_training)
 
     # -- compile / fit / evaluate / predict ------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
-                metrics: Sequence[str] | None = None) -> None:
-        """Choose the optimizer, the loss and the metrics that ``fit`` and ``evaluate`` report."""
+                metrics: Sequence[Any] | None = None) -> None:
+        """Choose the optimizer, the loss and the metrics that ``fit`` and ``evaluate`` report.
+
+        ``loss`` is a name (``'mse'``), a ``keras.losses`` object or a function(y_true, y_pred);
+        each metric a name (logged under that name), a ``keras.metrics`` object (logged under
+        its ``name``) or a function.
+        """
         if loss is None:
             raise ValueError(
                 "compile needs a loss, e.g. loss='mse' or loss='sparse_categorical_crossentropy'"
@@ -127,20 +212,30 @@ class Sequential(nn.Module):
                             f"got {metrics!r}")
         self.optimizer = optimizers.get(optimizer)
         self.loss_name, self.loss_fn = losses.get_loss(loss)
-        self.metric_fns = {m: losses.get_metric(m, self.loss_name) for m in (metrics or [])}
+        found = [metrics_module.get(m, self.loss_name) for m in (metrics or [])]
+        self.compiled_metrics = {m.name: m for m in found}
         self._optim = None
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``['loss', ...]``: the names ``evaluate`` returns values for, in that order."""
+        return ["loss", *self.compiled_metrics]
 
     def _require_compiled(self, what: str) -> None:
         if self.loss_fn is None:
             raise RuntimeError(f"call compile(optimizer=..., loss=...) before {what}()")
 
     def _optimizer_for_params(self) -> Any:
-        if self._optim is None:
-            if not self.built:
-                self.build()
-            params = [p for p in self.parameters() if p.requires_grad]
+        if not self.built:
+            self.build()
+        params = [p for p in self.parameters() if p.requires_grad]
+        key = tuple(id(p) for p in params)
+        # Rebuilt when layers are added or (un)frozen: a frozen weight must not even be in an
+        # optimizer with momentum, whose stored velocity would keep moving it.
+        if self._optim is None or key != self._optim_key:
             spec = self.optimizer
             self._optim = spec.build(params) if isinstance(spec, optimizers.Optimizer) else spec
+            self._optim_key = key
         return self._optim
 
     def fit(self, x: Any = None, y: Any = None, epochs: int = 1, batch_size: int | None = 32,
@@ -182,9 +277,10 @@ class Sequential(nn.Module):
         batch = len(X) if batch_size is None else batch_size
         n_batches = -(-len(X) // batch)
         history = History()
-        hooks: list[Callback] = [history, *(callbacks or [])]
-        if verbose:
-            hooks.append(ProgressDisplay(epochs, n_batches, verbose))
+        # The progress display first, so an epoch's line is printed before any callback's
+        # message about that epoch (as Keras orders them).
+        hooks: list[Callback] = [ProgressDisplay(epochs, n_batches, verbose)] if verbose else []
+        hooks += [*(callbacks or []), history]
         for cb in hooks:
             cb.set_model(self)
             cb.on_train_begin()
@@ -194,7 +290,9 @@ class Sequential(nn.Module):
                 cb.on_epoch_begin(epoch)
             self.train()
             order = generator().permutation(len(X)) if shuffle else np.arange(len(X))
-            total, preds, targets = 0.0, [], []
+            total = 0.0
+            for metric in self.compiled_metrics.values():
+                metric.reset_state()
             for b in range(n_batches):
                 idx = order[b * batch:(b + 1) * batch]
                 opt.zero_grad()
@@ -203,13 +301,12 @@ class Sequential(nn.Module):
                 loss.backward()
                 opt.step()
                 total += loss.item() * len(idx)
-                preds.append(out.data)
-                targets.append(Y[idx])
+                for metric in self.compiled_metrics.values():
+                    metric.update_state(Y[idx], out.data)
                 for cb in hooks:
                     cb.on_batch_end(b, {"loss": loss.item()})
             logs = {"loss": total / len(X)}
-            pred_all, y_all = np.concatenate(preds), np.concatenate(targets)
-            logs.update({m: fn(y_all, pred_all) for m, fn in self.metric_fns.items()})
+            logs.update({name: float(m.result()) for name, m in self.compiled_metrics.items()})
             if validation_data is not None:
                 scores = self._scores(*validation_data, batch_size=batch)
                 logs.update({f"val_{k}": v for k, v in scores.items()})
@@ -227,7 +324,12 @@ class Sequential(nn.Module):
         Y = _array(y, "y")
         with no_grad():
             loss = self.loss_fn(Tensor(Y), Tensor(pred)).item()
-        return {"loss": loss, **{m: fn(Y, pred) for m, fn in self.metric_fns.items()}}
+        scores = {"loss": loss}
+        for name, metric in self.compiled_metrics.items():
+            metric.reset_state()
+            metric.update_state(Y, pred)
+            scores[name] = float(metric.result())
+        return scores
 
     def evaluate(self, x: Any, y: Any, batch_size: int | None = 32, verbose: int = 0,
                  return_dict: bool = False) -> Any:
@@ -257,29 +359,41 @@ class Sequential(nn.Module):
 
     # -- inspection and weights ---------------------------------------------------------------------
     def summary(self, print_fn: Callable[[str], Any] = print) -> str:
-        """A table of layers, output shapes and parameter counts, with totals."""
+        """A table of layers, output shapes and parameter counts, with totals.
+
+        An output shape comes from the layer's last call on data (so a model built by calling
+        it shows them), else from the declared input shape; ``?`` if neither is known.
+        """
         shape: tuple[int | None, ...] | None = None
         first = self._input_shape()
         if first is not None:
             shape = (None, *first)
         rows = []
-        for name, layer in zip(self.layer_names, self.layers):
-            if shape is not None and hasattr(layer, "output_shape"):
+        if self._graph is not None:  # Keras lists a Functional model's inputs as InputLayer rows
+            rows += [("input_layer (InputLayer)", str(t.shape), "0") for t in self._graph[0]]
+        for name, layer in zip(self.layer_names or [n for n, _ in self.named_children()], self.layers):
+            seen = getattr(layer, "last_output_shape", None)
+            if seen is not None:
+                shape = seen
+            elif shape is not None and hasattr(layer, "output_shape"):
                 shape = layer.output_shape(shape)
+            else:
+                shape = None
             count = sum(p.size for p in layer.parameters())
-            shown = str(shape).replace("None", "None") if shape is not None else "?"
-            rows.append((f"{name} ({type(layer).__name__})", shown, f"{count:,}"))
-        widths = [max(len(r[i]) for r in rows + [("Layer (type)", "Output Shape", "Param #")]) + 2
-                  for i in range(3)]
+            rows.append((f"{name} ({type(layer).__name__})", str(shape) if shape else "?", f"{count:,}"))
+        header = ("Layer (type)", "Output Shape", "Param #")
+        widths = [max(len(r[i]) for r in [*rows, header]) + 2 for i in range(3)]
         line = "-" * sum(widths)
         out = [f'Model: "{self.model_name}"', line,
-               "".join(h.ljust(w) for h, w in zip(("Layer (type)", "Output Shape", "Param #"), widths)),
-               "=" * sum(widths)]
+               "".join(h.ljust(w) for h, w in zip(header, widths)), "=" * sum(widths)]
         out += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-        total = self.num_parameters()
-        trainable = self.num_parameters(trainable_only=True)
-        out += ["=" * sum(widths), f"Total params: {total:,}", f"Trainable params: {trainable:,}",
-                f"Non-trainable params: {total - trainable:,}", line]
+        params = list(self.parameters())
+        counts = [(sum(p.size for p in group), sum(p.data.nbytes for p in group)) for group in (
+            params, [p for p in params if p.requires_grad], [p for p in params if not p.requires_grad])]
+        out += ["=" * sum(widths)]
+        out += [f"{label}: {n:,} ({_readable_size(nbytes)})" for label, (n, nbytes) in
+                zip(("Total params", "Trainable params", "Non-trainable params"), counts)]
+        out += [line]
         text = "\n".join(out)
         print_fn(text)
         return text
