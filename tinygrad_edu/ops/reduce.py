@@ -49,6 +49,8 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 class Sum(Function):
     """z = sum of x over axis;  dz/dx = 1 for every summed element (gradient is broadcast back)"""
 
+    saves_nothing = True  # backward uses only shapes/options: a second backward may run it
+
     rules = ("∂Σx/∂xᵢ = 1",)
 
     def forward(ctx, x, axis, keepdims):
