@@ -15,6 +15,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Config, backward_mode
+from .config import enable_grad as enable_grad  # torch.autograd has the grad modes too
+from .config import inference_mode as inference_mode
+from .config import no_grad as no_grad
+from .config import set_grad_enabled as set_grad_enabled
+from .custom_function import Function as Function  # PyTorch's form (tg.Function: NumPy form)
 from .tensor import Tensor
 
 

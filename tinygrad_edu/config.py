@@ -114,8 +114,9 @@ class module_scope(_SetMode):
 class backward_mode(_SetMode):
     """The modes a backward pass runs in: recording only for ``create_graph``.
 
-    With anomaly mode on it also marks the thread as inside backward, so the ops a backward
-    rule runs are checked by the gradient check (which names the rule), not the forward one.
+    It also marks the thread as inside backward: with anomaly mode on, the ops a backward
+    rule runs are checked by the gradient check (which names the rule), not the forward one;
+    and a rule may edit a gradient it cloned in place (``custom_function.assign_items``).
     """
 
     def __init__(self, create_graph: bool) -> None:
@@ -125,8 +126,7 @@ class backward_mode(_SetMode):
     def __enter__(self) -> None:
         self._saved.append((Config.grad_enabled, Config.in_backward))
         Config.grad_enabled = self.value
-        if Config.anomaly:
-            Config.in_backward = True
+        Config.in_backward = True
 
     def __exit__(self, *exc: object) -> None:
         Config.grad_enabled, Config.in_backward = self._saved.pop()
