@@ -39,6 +39,11 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     if shape == x.shape:
         return x
     lead = x.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:])):
+        raise ValueError(
+            f"sum_to: a tensor of shape {x.shape} cannot be summed to shape {shape}: that shape "
+            f"does not broadcast to {x.shape} (each of its dimensions must be 1 or match the "
+            "trailing dimensions, and it may not have more dimensions)")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
     )
