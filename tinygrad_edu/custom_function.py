@@ -24,6 +24,7 @@ import numpy as np
 
 from . import function
 from .config import Config, no_grad
+from .operands import where
 from .ops.shape import normalize_index
 from .tensor import Tensor
 
@@ -126,21 +127,49 @@ class PyTorchStyleNode(function.Function):
 
 
 def assign_items(tensor: Tensor, index: Any, value: Any) -> None:
-    """``t[index] = value``: allowed on a tensor outside every gradient computation.
+    """``t[index] = value``: allowed where no recorded graph can hold the old values.
 
-    That is a tensor that does not require grad, while recording is off (``no_grad``) or
-    inside a backward rule (where a PyTorch Function edits its cloned gradient).  Anywhere
-    else the assignment could change values a recorded graph still needs, so it is refused;
-    ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
+    - On a tensor that does not require grad, while recording is off (``no_grad``) or inside
+      a backward rule: the numbers are changed in place.
+    - Inside a backward rule with ``create_graph=True``, on a gradient that requires grad (a
+      PyTorch Function masking ``grad_output.clone()``): the tensor becomes the recorded
+      ``where(mask, value, old)``, so the result stays differentiable (second order).
+      Only do this to a tensor no other op has used yet -- a fresh clone, as PyTorch's
+      examples do: an op that already used it would see the new values.
+
+    Anywhere else the assignment could change values a recorded graph still needs, so it is
+    refused; ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
     """
-    if tensor._requires_grad or (Config.grad_enabled and not Config.in_backward):
-        where = ("it requires grad, so it is part of a recorded graph" if tensor._requires_grad
-                 else "grad recording is on, and a recorded graph may use its values")
+    raw = value.data if isinstance(value, Tensor) else np.asarray(value)
+    in_rule = Config.in_backward or not Config.grad_enabled
+    if tensor._requires_grad and in_rule and Config.grad_enabled and tensor._ctx is not None \
+            and not (isinstance(value, Tensor) and value._requires_grad):
+        _rebase(tensor, normalize_index(tensor.shape, index), raw)
+        return
+    if tensor._requires_grad or not in_rule:
+        where_ = ("it requires grad, so it is part of a recorded graph" if tensor._requires_grad
+                  else "grad recording is on, and a recorded graph may use its values")
         raise TypeError(
-            f"item assignment (t[i] = v) on {tensor._label()}: {where}. Build a new tensor "
+            f"item assignment (t[i] = v) on {tensor._label()}: {where_}. Build a new tensor "
             "instead, e.g. tg.where(mask, v, t); or assign inside `with tg.no_grad():` to a "
             "tensor that does not require grad; or edit raw numbers with t.data[i] = v")
-    raw = value.data if isinstance(value, Tensor) else np.asarray(value)
     if not tensor.data.flags.writeable:  # a broadcast view: give this tensor its own memory
         tensor.data = tensor.data.copy()
     tensor.data[normalize_index(tensor.shape, index)] = raw
+
+
+def _rebase(tensor: Tensor, index: Any, raw: np.ndarray) -> None:
+    """Make ``tensor`` the recorded ``where(mask, value, old)`` (PyTorch "rebases" the same way).
+
+    ``old`` is a new tensor object that takes over the old values and node, so the graph
+    below stays as it was; ``tensor`` keeps its identity (the caller's name for it).
+    """
+    old = Tensor._from_op(tensor.data, tensor._ctx)
+    tensor._ctx._output_ref = weakref.ref(old)
+    mask = np.zeros(tensor.shape, dtype=bool)
+    mask[index] = True
+    filled = tensor.data.copy()
+    filled[index] = raw
+    new = where(mask, Tensor._from_op(filled, None), old)
+    tensor.data, tensor._ctx = new.data, new._ctx
+    new._ctx._output_ref = weakref.ref(tensor)
