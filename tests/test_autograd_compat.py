@@ -313,6 +313,10 @@ def test_inference_mode_is_no_grad():
         return tg.is_grad_enabled()
 
     assert f() is False and tg.is_grad_enabled()
+    with tg.no_grad(), tg.inference_mode(False):  # False: leave the mode as it is
+        assert not tg.is_grad_enabled()
+    with tg.inference_mode(False):
+        assert tg.is_grad_enabled()
 
 
 def test_set_grad_enabled_is_per_thread():

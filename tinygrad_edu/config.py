@@ -165,7 +165,14 @@ def inference_mode(mode: Any = True) -> Any:
     """
     if callable(mode):
         return no_grad(mode)
-    return _SetMode("grad_enabled", Config.grad_enabled if not mode else False)
+    return _SetMode("grad_enabled", False) if mode else _KeepMode("grad_enabled", None)
+
+
+class _KeepMode(_SetMode):
+    """A manager that leaves the mode as it finds it (``inference_mode(False)``)."""
+
+    def __enter__(self) -> None:
+        self._saved.append(getattr(Config, self.attribute))
 
 
 class set_grad_enabled(_SetMode):

@@ -8,6 +8,9 @@ parent tensors, in argument order, so every walk over the graph is deterministic
 
 Because ``backward`` is written with Tensor operations, the engine can run it with recording
 on (``create_graph=True``) and get a gradient that is itself differentiable.
+
+This is the form for the engine's primitives.  To run a Function copied from PyTorch
+(Tensors in forward, ``@staticmethod``s), use ``tg.autograd.Function`` (custom_function.py).
 """
 
 from __future__ import annotations

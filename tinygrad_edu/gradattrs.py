@@ -10,7 +10,6 @@ from __future__ import annotations
 # The properties annotate ``self: Tensor`` (the one class that inherits this mixin), as
 # pyprotocol.py does; mypy cannot check a mixin's self type against its subclass, hence:
 # mypy: disable-error-code="misc"
-
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
