@@ -32,7 +32,11 @@ class GradAttributes:
 
     @grad.setter
     def grad(self: Tensor, value: Tensor | None) -> None:
-        self._grad = _checked_assignment(self, value)
+        # Every Tensor is a GradAttributes: this checks for a Tensor without importing
+        # tensor.py here (``p.grad = None`` runs for every parameter on every step).
+        if value is not None and not isinstance(value, GradAttributes):
+            _refuse_assignment(self, value)
+        self._grad = value
 
     @property
     def grad_fn(self: Tensor) -> Node | None:
@@ -45,16 +49,10 @@ class GradAttributes:
         return None if self._ctx is None else Node(self._ctx)
 
 
-def _checked_assignment(tensor: Tensor, value: Any) -> Tensor | None:
-    from .tensor import Tensor  # tensor.py builds on this module, so it is imported late
-
-    if value is None:
-        return None
-    if not isinstance(value, Tensor):
-        raise TypeError(f"assigned grad expected to be a Tensor or None but got "
-                        f"{type(value).__name__} {value!r:.40}; wrap numbers in tg.Tensor(...) "
-                        f"of shape {tensor.shape}")
-    return value  # a wrong shape is reported where it is used (optimizer step)
+def _refuse_assignment(tensor: Tensor, value: Any) -> None:
+    raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                    f"{type(value).__name__} {value!r:.40}; wrap numbers in tg.Tensor(...) "
+                    f"of shape {tensor.shape}")
 
 
 class Node:
