@@ -25,6 +25,7 @@ from .config import (
     detect_anomaly,
     enable_grad,
     get_default_dtype,
+    inference_mode,
     is_grad_enabled,
     no_grad,
     set_default_dtype,
@@ -59,6 +60,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "Function", "grad", "gradcheck", "gradgradcheck", "GradcheckError",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
+    "inference_mode",  # autograd compatibility (tg.autograd.Function/backward live in autograd.py)
     "manual_seed", "set_default_dtype", "get_default_dtype", "random",
     *_creation.__all__, *_functional.__all__,
     "float32", "float64", "save", "load", "explain", "nn", "optim", "data", "viz", "keras",

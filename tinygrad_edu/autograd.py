@@ -15,6 +15,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from .config import Config, backward_mode
+from .config import enable_grad as enable_grad  # torch.autograd has the grad modes too
+from .config import inference_mode as inference_mode
+from .config import no_grad as no_grad
+from .config import set_grad_enabled as set_grad_enabled
+from .custom_function import Function as Function  # PyTorch's form (tg.Function: NumPy form)
 from .tensor import Tensor
 
 
@@ -82,22 +87,20 @@ def run_backward(
     """Propagate ``seeds`` (one gradient per root) back through the recorded graph.
 
     Without ``capture`` the total gradient of every leaf (and of tensors that called
-    ``retain_grad``) is *added* to its ``.grad``.  With ``capture``, ``.grad`` is left alone
-    and the gradients of the captured tensors are returned, keyed by ``id``.
+    ``retain_grad``) is *added* to its ``.grad``.  With ``capture``, ``.grad`` is left alone,
+    the walk stops at the captured tensors (nothing below them runs) and their gradients are
+    returned, keyed by ``id``.
     """
-    pending = _Pending(tracer)  # gradients that have reached a tensor, summed as they meet
-    for root, seed in zip(roots, seeds):
-        pending.add(root, seed)
+    pending = _Pending(tracer, roots, seeds)  # gradients that reached a tensor, summed as they meet
     sink = _sink(capture, seeds, create_graph)
     with backward_mode(create_graph):
-        for tensor in reversed(topological_order(roots)):
+        for tensor, node in _plan(roots, capture):
             grad_out = pending.pop(id(tensor), None)
             if grad_out is None:
                 continue  # nothing flows here (e.g. only through a None contribution)
             grad_out = sink.receive(tensor, grad_out)  # hooks, then .grad or the capture
-            node = tensor._ctx
             if node is None:
-                continue  # a leaf: the walk ends here
+                continue  # a leaf (or a captured input): the walk ends here
             grads = _ask_op(node, tensor, grad_out, tracer)  # upstream × local, per input
             for inp, g in zip(node.inputs, grads):
                 if g is not None:
@@ -105,6 +108,28 @@ def run_backward(
             if not retain_graph:
                 node.release()
     return sink.captured
+
+
+def _plan(roots: Sequence[Tensor],
+          capture: Sequence[Tensor] | None) -> list[tuple[Tensor, Any]]:
+    """The walk, output first: each tensor with the node to run there (None: stop there).
+
+    ``backward()`` runs every node.  ``grad(outputs, inputs)`` visits only tensors through
+    which a gradient reaches an input, and runs a node only if that input lies below it:
+    hooks below the inputs never fire, and that part of the graph is not freed.
+    """
+    order = topological_order(roots)
+    if capture is None:
+        return [(t, t._ctx) for t in reversed(order)]
+    wanted = {id(t) for t in capture}
+    leads: set[int] = set()  # tensors from which an input is reached (the inputs included)
+    expand: set[int] = set()  # ...and those whose node must run for that
+    for t in order:  # parents before children, so a tensor's parents are decided first
+        if t._ctx is not None and any(id(p) in leads for p in t._ctx.inputs):
+            expand.add(id(t))
+        if id(t) in wanted or id(t) in expand:
+            leads.add(id(t))
+    return [(t, t._ctx if id(t) in expand else None) for t in reversed(order) if id(t) in leads]
 
 
 def _sink(capture: Sequence[Tensor] | None, seeds: Sequence[Tensor],
@@ -116,9 +141,12 @@ class _Pending(dict):
     """Gradients waiting at each tensor (by id).  Two that meet are added: the multivariate
     chain rule."""
 
-    def __init__(self, tracer: Tracer | None) -> None:
+    def __init__(self, tracer: Tracer | None, roots: Sequence[Tensor],
+                 seeds: Sequence[Tensor]) -> None:
         super().__init__()
         self.tracer = tracer
+        for root, seed in zip(roots, seeds):
+            self.add(root, seed)
 
     def add(self, tensor: Tensor, g: Tensor) -> None:
         previous = self.get(id(tensor))
@@ -200,8 +228,8 @@ def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
 
 def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool) -> None:
     """Add ``g`` to ``tensor.grad`` (leaves accumulate across backward calls)."""
-    if tensor.grad is not None:
-        tensor.grad = tensor.grad + g
+    if tensor._grad is not None:
+        _accumulate(tensor, tensor._grad, g, create_graph)
         return
     # The same gradient object may reach two leaves (``a + b``), a reshape/transpose view may
     # share memory with another leaf's gradient, and broadcast views are read-only: each leaf
@@ -213,7 +241,17 @@ def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool)
     elif shared:
         g = Tensor._from_op(np.array(g.data), None)
     owners.add(id(_memory_owner(g.data)))
-    tensor.grad = g
+    tensor._grad = g
+
+
+def _accumulate(tensor: Tensor, total: Tensor, g: Tensor, create_graph: bool) -> None:
+    """``.grad += g`` into the same tensor object, as PyTorch does, so a reference kept by the
+    caller sees the new total.  A recorded sum (``create_graph``), a gradient that is itself
+    in a graph, or a read-only array get a new tensor instead."""
+    if create_graph or total._requires_grad or not total.data.flags.writeable:
+        tensor._grad = total + g
+    else:
+        np.add(total.data, g.data, out=total.data, casting="unsafe")
 
 
 def _memory_owner(array: np.ndarray) -> object:
@@ -250,12 +288,36 @@ def _check_hook_result(tensor: Tensor, g: Tensor, replaced: Any) -> Tensor:
     return replaced
 
 
-def backward(tensor: Tensor, grad: Any = None, retain_graph: bool = False,
-             create_graph: bool = False) -> None:
-    """Implementation of ``Tensor.backward`` (see there)."""
-    seed = seed_gradient(tensor, grad, "backward()")
-    run_backward([tensor], [seed], retain_graph=retain_graph or create_graph,
-                 create_graph=create_graph)
+def tensor_backward(tensor: Tensor, gradient: Any, grad: Any, retain_graph: bool | None,
+                    create_graph: bool) -> None:
+    """Implementation of ``Tensor.backward`` (see there): ``grad=`` is ``gradient``'s old name."""
+    if grad is not None:
+        if gradient is not None:
+            raise TypeError("backward(): give the gradient once, as gradient= (grad= is its "
+                            "older name), not both")
+        gradient = grad
+    seed = seed_gradient(tensor, gradient, "backward()")
+    keep = create_graph if retain_graph is None else retain_graph
+    run_backward([tensor], [seed], retain_graph=keep, create_graph=create_graph)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """``torch.autograd.backward``: one backward pass from several outputs at once.
+
+    Same as summing ``(t * g).sum()`` over the pairs and calling ``backward()`` on that: each
+    leaf's ``.grad`` gets the sum of the contributions of all ``tensors``, and a node shared
+    by two outputs runs once.  ``grad_tensors`` holds one seed per tensor (None for a
+    one-element tensor).
+    """
+    roots = _tensors(tensors, "tensors", "backward()")
+    seeds = [seed_gradient(t, g, "backward()") for t, g in zip(roots, _seeds(roots, grad_tensors))]
+    keep = create_graph if retain_graph is None else retain_graph
+    run_backward(roots, seeds, retain_graph=keep, create_graph=create_graph)
 
 
 def grad(
@@ -273,21 +335,13 @@ def grad(
     (grad of grad, Hessian-vector products).  An input that does not influence the outputs
     is an error unless ``allow_unused=True``, in which case its gradient is ``None``.
     """
-    outs = _tensors(outputs, "outputs")
-    ins = _tensors(inputs, "inputs")
+    outs = _tensors(outputs, "outputs", "grad()")
+    ins = _tensors(inputs, "inputs", "grad()")
     for t in ins:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad(): every input must be a Tensor that requires grad, got "
                                f"{t._label()}; create it with requires_grad=True (or leave it out)")
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs] * len(outs)
-    grad_outputs = list(grad_outputs)
-    if len(grad_outputs) != len(outs):
-        raise ValueError(
-            f"grad(): {len(outs)} outputs but {len(grad_outputs)} grad_outputs; give one "
-            "gradient (or None for a scalar output) per output"
-        )
-    seeds = [seed_gradient(o, g, "grad()") for o, g in zip(outs, grad_outputs)]
+    seeds = [seed_gradient(o, g, "grad()") for o, g in zip(outs, _seeds(outs, grad_outputs))]
     keep = create_graph if retain_graph is None else retain_graph
     found = run_backward(outs, seeds, retain_graph=keep, create_graph=create_graph, capture=ins)
     result = tuple(found.get(id(t)) for t in ins)
@@ -300,13 +354,26 @@ def grad(
     return result
 
 
-def _tensors(value: Any, what: str) -> list[Tensor]:
+def _tensors(value: Any, what: str, where: str) -> list[Tensor]:
     """A Tensor or a sequence of Tensors, as a list (``grad(outputs, inputs)``)."""
     values = [value] if isinstance(value, Tensor) else value
     if not isinstance(values, (list, tuple)) or not all(isinstance(v, Tensor) for v in values):
-        raise TypeError(f"grad(): {what} must be a Tensor or a list of Tensors, got "
+        raise TypeError(f"{where}: {what} must be a Tensor or a list of Tensors, got "
                         f"{type(value).__name__} {value!r:.60}")
     return list(values)
+
+
+def _seeds(outs: list[Tensor], given: Any) -> list[Any]:
+    """One seed (or None) per output, from ``grad_outputs``/``grad_tensors``."""
+    if given is None or isinstance(given, (Tensor, np.ndarray)):
+        return [given] * len(outs)
+    given = list(given)
+    if len(given) != len(outs):
+        raise ValueError(
+            f"{len(outs)} outputs but {len(given)} grad_outputs; give one "
+            "gradient (or None for a scalar output) per output"
+        )
+    return given
 
 
 def seed_gradient(tensor: Tensor, grad: Any, where: str) -> Tensor:
@@ -327,8 +394,8 @@ def seed_gradient(tensor: Tensor, grad: Any, where: str) -> Tensor:
             )
         return Tensor._from_op(np.ones(tensor.shape, dtype=tensor.dtype), None)
     g = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=tensor.dtype)
-    if g.shape != tensor.shape:
-        raise ValueError(
+    if g.shape != tensor.shape:  # RuntimeError, as PyTorch raises
+        raise RuntimeError(
             f"{where}: the gradient has shape {g.shape} but the output has shape {tensor.shape}; "
             "they must match"
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -51,12 +52,38 @@ class _SetMode:
 
     def __call__(self, fn: F) -> F:
         """As a decorator (``@no_grad()``): every call enters a fresh copy of this manager, so
-        calls that overlap -- in two threads, or recursively -- each get back their own modes."""
+        calls that overlap -- in two threads, or recursively -- each get back their own modes.
+        A generator function gets the mode each time it runs (not while it is paused)."""
+        if inspect.isgeneratorfunction(fn):
+            return cast(F, self._generator(fn))
+
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             with self._fresh():
                 return fn(*args, **kwargs)
         return cast(F, run)
+
+    def _generator(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            gen, mode = fn(*args, **kwargs), self._fresh()
+            sent: Any = None
+            thrown: BaseException | None = None
+            while True:
+                with mode:  # the mode holds only while the generator's own code runs
+                    try:
+                        out = gen.send(sent) if thrown is None else gen.throw(thrown)
+                    except StopIteration as stop:
+                        return stop.value
+                sent, thrown = None, None
+                try:
+                    sent = yield out
+                except GeneratorExit:
+                    gen.close()
+                    raise
+                except BaseException as error:  # passed on into the generator
+                    thrown = error
+        return run
 
     def _fresh(self) -> _SetMode:
         fresh = copy.copy(self)
@@ -87,8 +114,9 @@ class module_scope(_SetMode):
 class backward_mode(_SetMode):
     """The modes a backward pass runs in: recording only for ``create_graph``.
 
-    With anomaly mode on it also marks the thread as inside backward, so the ops a backward
-    rule runs are checked by the gradient check (which names the rule), not the forward one.
+    It also marks the thread as inside backward: with anomaly mode on, the ops a backward
+    rule runs are checked by the gradient check (which names the rule), not the forward one;
+    and a rule may edit a gradient it cloned in place (``custom_function.assign_items``).
     """
 
     def __init__(self, create_graph: bool) -> None:
@@ -98,32 +126,79 @@ class backward_mode(_SetMode):
     def __enter__(self) -> None:
         self._saved.append((Config.grad_enabled, Config.in_backward))
         Config.grad_enabled = self.value
-        if Config.anomaly:
-            Config.in_backward = True
+        Config.in_backward = True
 
     def __exit__(self, *exc: object) -> None:
         Config.grad_enabled, Config.in_backward = self._saved.pop()
 
 
-def no_grad() -> _SetMode:
+def _bare_or_called(mode: _SetMode, fn: Any) -> Any:
+    """``@no_grad`` (bare, ``fn`` given) decorates at once; ``no_grad()`` returns the manager."""
+    if fn is None:
+        return mode
+    if not callable(fn):
+        raise TypeError(f"expected a function to decorate, got {type(fn).__name__} {fn!r}")
+    return mode(fn)
+
+
+def no_grad(fn: Any = None) -> Any:
     """Record no graph inside the block: results do not require grad and keep nothing alive.
 
     >>> with no_grad():
     ...     y = x * 2          # y.requires_grad is False, no graph node is created
+
+    Also a decorator, bare (``@no_grad``) or called (``@no_grad()``), as in PyTorch.
     """
-    return _SetMode("grad_enabled", False)
+    return _bare_or_called(_SetMode("grad_enabled", False), fn)
 
 
-def enable_grad() -> _SetMode:
+def enable_grad(fn: Any = None) -> Any:
     """Record the graph again inside a ``no_grad`` block (or in a decorated function)."""
-    return _SetMode("grad_enabled", True)
+    return _bare_or_called(_SetMode("grad_enabled", True), fn)
 
 
-def set_grad_enabled(mode: bool) -> _SetMode:
-    """Turn recording on or off for a block: ``with set_grad_enabled(training): ...``."""
-    if not isinstance(mode, (bool, np.bool_)):
-        raise TypeError(f"set_grad_enabled(mode): mode must be True or False, got {mode!r}")
-    return _SetMode("grad_enabled", bool(mode))
+def inference_mode(mode: Any = True) -> Any:
+    """PyTorch's ``inference_mode``; here the same as ``no_grad`` (``mode=False``: no change).
+
+    PyTorch makes it faster than ``no_grad`` by skipping bookkeeping this engine does not
+    have, so the two are one thing here.  Bare ``@inference_mode`` works too.
+    """
+    if callable(mode):
+        return no_grad(mode)
+    return _SetMode("grad_enabled", False) if mode else _KeepMode("grad_enabled", None)
+
+
+class _KeepMode(_SetMode):
+    """A manager that leaves the mode as it finds it (``inference_mode(False)``)."""
+
+    def __enter__(self) -> None:
+        self._saved.append(getattr(Config, self.attribute))
+
+
+class set_grad_enabled(_SetMode):
+    """Turn recording on or off: at once (as a call), for a block, or for a decorated function.
+
+    As in PyTorch the call itself switches the mode (``set_grad_enabled(False)`` on its own
+    line turns recording off in this thread); ``with set_grad_enabled(training): ...`` restores
+    the previous mode at the end of the block; ``@set_grad_enabled(False)`` applies it per call.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled(mode): mode must be True or False, got {mode!r}")
+        super().__init__("grad_enabled", bool(mode))
+        self._saved.append(Config.grad_enabled)
+        Config.grad_enabled = self.value
+
+    def __enter__(self) -> None:
+        pass  # already switched by __init__
+
+    def __call__(self, fn: F) -> F:
+        self.__exit__()  # decorating must not change the mode now; each call will
+        return super().__call__(fn)
+
+    def _fresh(self) -> _SetMode:
+        return _SetMode("grad_enabled", self.value)
 
 
 def is_grad_enabled() -> bool:

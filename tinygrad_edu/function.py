@@ -8,6 +8,9 @@ parent tensors, in argument order, so every walk over the graph is deterministic
 
 Because ``backward`` is written with Tensor operations, the engine can run it with recording
 on (``create_graph=True``) and get a gradient that is itself differentiable.
+
+This is the form for the engine's primitives.  To run a Function copied from PyTorch
+(Tensors in forward, ``@staticmethod``s), use ``tg.autograd.Function`` (custom_function.py).
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ class Function:
     # True when output element k depends only on input element k (inputs of the output's
     # shape): the Jacobian is diagonal, so backward(ones) *is* the local derivative.
     elementwise: ClassVar[bool] = False
+    # True when backward needs no values from the forward pass (only shapes and options, as
+    # add, neg, sum, reshape): like PyTorch, such a node may be run by a second backward().
+    saves_nothing: ClassVar[bool] = False
 
     # Set on every instance by ``apply``; declared here for readers and type checkers.
     inputs: tuple[Tensor, ...]
@@ -137,8 +143,16 @@ class Function:
         """The op's name as shown in errors and pictures (``Mul``, ``MatMul``...)."""
         return type(self).__name__
 
+    @property
+    def grad_fn_name(self) -> str:
+        """The name PyTorch gives such a node (``t.grad_fn.name()``): ``MulBackward0``."""
+        return f"{self.name}Backward0"
+
     def release(self) -> None:
-        """Drop what forward saved; a later backward through this node is an error."""
+        """Drop what forward saved; a later backward through this node is an error (unless
+        the op needs no saved values: ``saves_nothing``)."""
+        if self.saves_nothing:
+            return
         self._saved = None
         self._released = True
 

@@ -93,11 +93,10 @@ class PythonProtocol:
 
     # -- writing values --------------------------------------------------------------------------
     def __setitem__(self: Tensor, index: Any, value: Any) -> None:
-        raise TypeError(
-            "tensors cannot be changed by item assignment (t[i] = v): the recorded graph "
-            "would no longer describe the values. Build a new tensor instead, e.g. "
-            "tg.where(mask, v, t); to edit raw numbers outside autograd, assign to t.data[i]"
-        )
+        """``t[i] = v`` only outside every gradient computation (see ``assign_items``)."""
+        from .custom_function import assign_items  # it builds on the finished Tensor class
+
+        assign_items(self, index, value)
 
     # ``w -= lr * w.grad`` inside no_grad is the hand-written SGD step.
     def __iadd__(self: Tensor, other: Any) -> Tensor:

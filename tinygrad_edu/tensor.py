@@ -18,10 +18,11 @@ import numpy as np
 from .aliases import TensorAliases
 from .config import get_default_dtype, set_default_dtype  # noqa: F401  (part of this module's API)
 from .conversion import check_requires_grad, supported_dtype, to_array
+from .gradattrs import GradAttributes
 from .pyprotocol import PythonProtocol
 
 
-class Tensor(TensorAliases, PythonProtocol):
+class Tensor(TensorAliases, PythonProtocol, GradAttributes):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)`` accepts Python numbers,
@@ -30,7 +31,7 @@ class Tensor(TensorAliases, PythonProtocol):
     require gradients.  A NumPy array is used without copying, like ``torch.from_numpy``.
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks",
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks",
                  "__weakref__")
     # Let NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping over elements.
     __array_ufunc__ = None
@@ -38,7 +39,7 @@ class Tensor(TensorAliases, PythonProtocol):
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self.data: np.ndarray = to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None  # ``grad`` (gradattrs.py) checks what is assigned
         self._ctx: Any = None  # the Function node that made this tensor (None for leaves)
         self._requires_grad = False
         self.name = name
@@ -50,7 +51,7 @@ class Tensor(TensorAliases, PythonProtocol):
     def _from_op(cls, data: np.ndarray, ctx: Any) -> Tensor:
         """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
         t = cls.__new__(cls)
-        t.data, t.grad, t._ctx, t.name = data, None, ctx, None
+        t.data, t._grad, t._ctx, t.name = data, None, ctx, None
         t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, None
         return t
 
@@ -91,15 +92,15 @@ class Tensor(TensorAliases, PythonProtocol):
         return None if self._ctx is None else self._ctx.name
 
     # -- autograd ------------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False,
-                 create_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, *, grad: Any = None) -> None:
         """Add d(self)/d(leaf) to the ``.grad`` of every leaf that requires grad.
 
-        A one-element output is seeded with 1; any other needs ``grad`` of its shape.  The
-        graph is freed afterwards unless ``retain_graph=True``.  With ``create_graph=True``
-        the gradients are themselves recorded, so they can be differentiated again.
+        A one-element output is seeded with 1; any other needs ``gradient`` of its shape
+        (``grad=`` is the older name).  Saved values are freed afterwards unless
+        ``retain_graph=True``.  ``create_graph=True`` records the gradients (for 2nd order).
         """
-        autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        autograd.tensor_backward(self, gradient, grad, retain_graph, create_graph)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""

@@ -39,6 +39,11 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     if shape == x.shape:
         return x
     lead = x.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, x.shape[lead:])):
+        raise ValueError(
+            f"sum_to: a tensor of shape {x.shape} cannot be summed to shape {shape}: that shape "
+            f"does not broadcast to {x.shape} (each of its dimensions must be 1 or match the "
+            "trailing dimensions, and it may not have more dimensions)")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
     )
@@ -48,6 +53,8 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 class Sum(Function):
     """z = sum of x over axis;  dz/dx = 1 for every summed element (gradient is broadcast back)"""
+
+    saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂Σx/∂xᵢ = 1",)
 

@@ -127,6 +127,8 @@ def _is_basic(index: Any) -> bool:
 class Reshape(Function):
     """z = x viewed with a new shape;  the gradient is reshaped back"""
 
+    saves_nothing = True  # backward uses only shapes/options: a second backward may run it
+
     rules = ("∂reshape(x)/∂x = reshape back",)
 
     def forward(ctx, x, shape):
@@ -139,6 +141,8 @@ class Reshape(Function):
 class Transpose(Function):
     """z = x with axes permuted;  the gradient is permuted back (inverse permutation)"""
 
+    saves_nothing = True  # backward uses only shapes/options: a second backward may run it
+
     rules = ("∂transpose(x)/∂x = transpose back",)
 
     def forward(ctx, x, axes):
@@ -150,6 +154,8 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     """z = x repeated along broadcast axes;  dz/dx sums the gradient over those axes"""
+
+    saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
 
@@ -211,6 +217,8 @@ class Concatenate(Function):
 
 class Cast(Function):
     """z = x converted to another dtype;  the gradient is converted back"""
+
+    saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂cast(x)/∂x = 1 (cast back)",)
     elementwise = True
