@@ -64,7 +64,7 @@ def save(state: Any, path: str | os.PathLike[str], compress: bool = False) -> No
     savez = np.savez_compressed if compress else np.savez
     # _encode admits only _ARRAY_KINDS, so no array needs pickle; and NumPy < 2.1's savez has
     # no allow_pickle argument (it would store one more array under that name).
-    atomic_write(target, lambda f: savez(f, **arrays))
+    atomic_write(target, lambda f: savez(f, **arrays))  # type: ignore[arg-type]  (the stubs list allow_pickle)
 
 
 def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> Any:
