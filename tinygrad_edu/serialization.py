@@ -61,10 +61,11 @@ def save(state: Any, path: str | os.PathLike[str], compress: bool = False) -> No
     manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
     text = json.dumps(manifest, allow_nan=False, ensure_ascii=False)
     arrays[MANIFEST_KEY] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    savez = np.savez_compressed if compress else np.savez
     # _encode admits only _ARRAY_KINDS, so no array needs pickle; and NumPy < 2.1's savez has
-    # no allow_pickle argument (it would store one more array under that name).
-    atomic_write(target, lambda f: savez(f, **arrays))  # type: ignore[arg-type]  (the stubs list allow_pickle)
+    # no allow_pickle argument (it would store one more array under that name).  Any: the
+    # stubs of newer NumPy list allow_pickle among the keywords.
+    savez: Any = np.savez_compressed if compress else np.savez
+    atomic_write(target, lambda f: savez(f, **arrays))
 
 
 def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> Any:
