@@ -36,7 +36,11 @@ def test_keras_bce_uses_nn_functional_check(monkeypatch):
 
 
 def test_keras_bce_refuses_predictions_that_are_not_probabilities():
-    X, y = np.full((4, 2), 3.0, dtype=np.float32), np.ones(4, dtype=np.float32)
+    # Rows of ±100 along each axis: a linear output stays inside [0, 1] on all four only if
+    # both weights are below 0.01 in size, so the check fires whatever the initial weights.
+    X = np.array([[100, 0], [-100, 0], [0, 100], [0, -100]], dtype=np.float32)
+    y = np.ones(4, dtype=np.float32)
+    tg.manual_seed(0)
     with pytest.raises(ValueError, match=r"y_pred \(predictions\) must lie in \[0, 1\].*"
                                          r"activation='sigmoid'"):
         _model(activation=None).fit(X, y, verbose=0)
