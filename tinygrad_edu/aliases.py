@@ -260,11 +260,16 @@ class TensorAliases:
         """Set every element to ``value`` in place; not recorded, so not allowed while a tensor
         that requires grad is being recorded (do it inside ``no_grad()``, as in PyTorch)."""
         if Config.grad_enabled and self.requires_grad:
-            raise RuntimeError(f"fill_/zero_ on {self._label()}, which requires grad, while recording: "
+            raise RuntimeError(f"fill_/zero_/copy_ on {self._label()}, which requires grad, while recording: "
                                "an in-place change would make the graph lie; do it inside "
                                "`with tg.no_grad():`")
         self.data[...] = value.data if hasattr(value, "_requires_grad") else value
         return self
+
+    def copy_(self: Tensor, src: Any) -> Tensor:
+        """Overwrite the values with ``src`` (broadcast, cast to this dtype) in place; not recorded,
+        so inside ``no_grad()`` for a tensor that requires grad, as ``fill_``."""
+        return self.fill_(np.broadcast_to(np.asarray(getattr(src, "data", src)), self.shape))
 
     # -- comparing whole tensors ---------------------------------------------------------------------
     def equal(self: Tensor, other: Any) -> builtins.bool:
