@@ -12,7 +12,6 @@ torch prints the same numbers (the starting weights are passed in, both runs see
 
 from __future__ import annotations
 
-import numpy as np
 from torch_tutorial_runner import check_same_as_torch, numbers, run
 
 DYNAMIC = """

@@ -58,7 +58,8 @@ for t in range(2000):
         for param in model.parameters():
             param -= learning_rate * param.grad
 layer = model[0]
-print("fit", layer.bias.item(), layer.weight[:, 0].item(), layer.weight[:, 1].item(), layer.weight[:, 2].item())
+print("fit", layer.bias.item(), layer.weight[:, 0].item(), layer.weight[:, 1].item(),
+      layer.weight[:, 2].item())
 """
 
 OPTIM = NN_MODEL + """

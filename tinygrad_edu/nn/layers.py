@@ -290,6 +290,5 @@ class Mish(Module):
 # layers (Dense(activation=name), Activation(name)) run them.
 ACTIVATIONS: dict[str, Callable[..., Module]] = {
     "linear": Identity, "identity": Identity, "relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh,
-    "leaky_relu": LeakyReLU, "softmax": Softmax, "log_softmax": LogSoftmax, "softplus": Softplus,
-    "relu6": ReLU6, "hardswish": Hardswish, "silu": SiLU, "gelu": GELU, "mish": Mish,
+    "leaky_relu": LeakyReLU, "softmax": Softmax, "log_softmax": LogSoftmax,
 }
