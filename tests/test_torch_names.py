@@ -100,6 +100,9 @@ def test_creation_functions():
     assert tg.randn_like(like).dtype == np.float64
     assert tg.full_like(like, 7.0).tolist() == [[7.0] * 3] * 2
     assert tg.tensor([1.0, 2.0], requires_grad=True).requires_grad
+    a, b = tg.ones(2, 3), tg.zeros(2, 1)
+    assert tg.cat([a, b], dim=1).shape == (2, 4) and tg.cat([a, a]).shape == (4, 3)
+    assert tg.stack([a, a], dim=2).shape == (2, 3, 2) and tg.stack([a, a], axis=1).shape == (2, 2, 3)
     with pytest.raises(ValueError, match="high .* must be larger than low"):
         tg.randint(5, 5, (2,))
     with pytest.raises(TypeError, match="randint"):

@@ -219,8 +219,10 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
 
 
 # -- joining -------------------------------------------------------------------------------------
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis; all other dimensions must match."""
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``dim`` is PyTorch's name); other dimensions must match."""
+    axis, _ = operands.dim_keywords("concatenate", None if dim is not None and axis == 0 else axis,
+                                    False, dim, None)
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not ts:
         raise ValueError("concatenate needs at least one tensor")
@@ -248,8 +250,10 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 cat = concatenate
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new axis."""
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shape tensors along a new axis (``dim`` is PyTorch's name)."""
+    axis, _ = operands.dim_keywords("stack", None if dim is not None and axis == 0 else axis,
+                                    False, dim, None)
     ts = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not ts:
         raise ValueError("stack needs at least one tensor")
