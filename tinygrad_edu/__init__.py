@@ -32,6 +32,7 @@ from .config import (
     set_grad_enabled,
 )
 from .creation import *  # noqa: F403  tensor, zeros, ones, ... (creation.__all__)
+from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .explain import explain
 from .function import Function
 from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functional.__all__)
@@ -42,8 +43,14 @@ from .serialization import load, save
 if TYPE_CHECKING:  # loaded on first use (below): the engine needs neither, nor graphviz
     from . import keras, viz
 
-float32 = np.float32
-float64 = np.float64
+# PyTorch's dtype names, as the NumPy dtypes tensors hold (tg.float is np.float32, tg.long is
+# np.int64).  float, double, int, long and bool stay out of __all__: ``from tinygrad_edu import *``
+# must not replace Python's own float, int and bool.
+float32 = float = np.float32
+float64 = double = np.float64
+int64 = long = np.int64
+int32 = int = np.int32
+bool = np.bool_
 
 _LAZY = ("viz", "keras")
 
@@ -63,5 +70,7 @@ __all__ = [
     "inference_mode",  # autograd compatibility (tg.autograd.Function/backward live in autograd.py)
     "manual_seed", "set_default_dtype", "get_default_dtype", "random",
     *_creation.__all__, *_functional.__all__,
-    "float32", "float64", "save", "load", "explain", "nn", "optim", "data", "viz", "keras",
+    "float32", "float64", "int64", "int32", "device", "cuda", "accelerator", "backends",
+    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data", "viz",
+    "keras",
 ]

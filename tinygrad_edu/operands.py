@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -114,6 +114,18 @@ def normalize_axes(t: Tensor, axis: Any, op: str, keep_order: bool = False) -> t
     return tuple(out)
 
 
+def swapped_dims(t: Tensor, dims: tuple[Any, ...]) -> tuple[int, ...]:
+    """The permutation ``transpose(dim0, dim1)`` means: the identity with two dims swapped."""
+    if len(dims) != 2 or not all(is_scalar(d) for d in dims):
+        raise ValueError(f"transpose{dims}: transpose(dim0, dim1) swaps two dimensions; to "
+                         f"reorder all of them use permute{dims}")
+    swapped = normalize_axes(t, dims, "transpose", keep_order=True)
+    perm = list(range(t.ndim))
+    if swapped:  # a 0-d tensor accepts dims 0 / -1 and has nothing to swap
+        perm[swapped[0]], perm[swapped[1]] = perm[swapped[1]], perm[swapped[0]]
+    return tuple(perm)
+
+
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """Pick ``x`` where ``condition`` is true, else ``y`` (the condition gets no gradient)."""
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
@@ -138,6 +150,37 @@ def check_int(value: Any, op: str, what: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{op}: {what} must be an integer, got {type(value).__name__} {value!r}")
     return int(value)
+
+
+def dim_keywords(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None) -> tuple[Any, bool]:
+    """The one place PyTorch's ``dim=``/``keepdim=`` meet NumPy's ``axis=``/``keepdims=``.
+
+    ``x.sum(dim=1, keepdim=True)`` and ``x.sum(axis=1, keepdims=True)`` are the same call;
+    giving both spellings of one argument is an error rather than a silent choice.
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give the axis once, as axis= (NumPy) or dim= (PyTorch), not both")
+        axis = dim
+    if keepdim is not None:
+        if keepdims and not keepdim:
+            raise TypeError(f"{op}: keepdims=True and keepdim=False disagree; give one of them")
+        keepdims = bool(keepdim)
+    return axis, keepdims
+
+
+def reduce_axes(t: Tensor, op: str, axis: Any, keepdims: bool, dim: Any,
+                keepdim: bool | None) -> tuple[tuple[int, ...], bool]:
+    """``dim_keywords`` then ``normalize_axes``: a reduction's axes and keepdims in one call."""
+    axis, keepdims = dim_keywords(op, axis, keepdims, dim, keepdim)
+    return normalize_axes(t, axis, op), keepdims
+
+
+class ValuesIndices(NamedTuple):
+    """``x.max(dim=d)`` / ``x.min(dim=d)``: the values and their positions, as PyTorch returns."""
+
+    values: Tensor
+    indices: Tensor
 
 
 def reciprocal(count: int, op: str, why: str | None = None) -> float:

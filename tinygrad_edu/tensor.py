@@ -79,10 +79,6 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
@@ -180,6 +176,12 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
     def log(self) -> Tensor:
         return elementwise.Log.apply(operands.as_float(self))
 
+    def sin(self) -> Tensor:
+        return elementwise.Sin.apply(operands.as_float(self))
+
+    def cos(self) -> Tensor:
+        return elementwise.Cos.apply(operands.as_float(self))
+
     def sqrt(self) -> Tensor:
         return self ** 0.5
 
@@ -227,31 +229,40 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
     def __hash__(self) -> int:  # == builds a tensor, so hash by identity
         return id(self)
 
-    # -- reductions (ops/reduce.py) ------------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return reduce.Sum.apply(self, axis=operands.normalize_axes(self, axis, "sum"), keepdims=keepdims)
+    # -- reductions (ops/reduce.py); PyTorch's dim=/keepdim= are merged by operands.dim_keywords --
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: Any = None) -> Tensor:
+        axes, keepdims = operands.reduce_axes(self, "sum", axis, keepdims, dim, keepdim)
+        return reduce.Sum.apply(self, axis=axes, keepdims=keepdims)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+             keepdim: Any = None) -> Tensor:
         """sum / count; the mean of no elements is nan (with a warning), as in NumPy."""
-        axes = operands.normalize_axes(self, axis, "mean")
+        axes, keepdims = operands.reduce_axes(self, "mean", axis, keepdims, dim, keepdim)
         count = math.prod(self.shape[a] for a in axes)
         return self.sum(axis=axes, keepdims=keepdims) * operands.reciprocal(count, "mean")
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """Largest value; tied maxima share the gradient equally."""
-        if self.size == 0:
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: Any = None) -> Any:
+        """Largest value (ties share the gradient); ``max(dim=d)`` gives ``(values, indices)``."""
+        axes, keepdims = operands.reduce_axes(self, "max", axis, keepdims, dim, keepdim)
+        if self.data.size == 0:
             raise ValueError("max() of an empty tensor has no value")
-        return reduce.Max.apply(self, axis=operands.normalize_axes(self, axis, "max"), keepdims=keepdims)
+        out = reduce.Max.apply(self, axis=axes, keepdims=keepdims)
+        return out if dim is None else operands.ValuesIndices(out, self.argmax(dim, keepdims))
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return -((-self).max(axis=axis, keepdims=keepdims))
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: Any = None) -> Any:
+        """Smallest value, -max(-x); ``min(dim=d)`` returns ``(values, indices)`` like ``max``."""
+        best = (-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
+        return -best if dim is None else operands.ValuesIndices(-best.values, best.indices)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        """Variance, sum((x - mean(x))**2) / (count - ddof); ``ddof=1`` is PyTorch's default.
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+            keepdim: Any = None) -> Tensor:
+        """Variance, sum((x - mean(x))**2) / (count - ddof) (PyTorch's default is ``ddof=1``).
 
-        With count - ddof ≤ 0 there is no estimate: nan, with a warning (as NumPy).
-        """
-        axes = operands.normalize_axes(self, axis, "var")
+        With count - ddof ≤ 0 there is no estimate: nan, with a warning (as NumPy)."""
+        axes, keepdims = operands.reduce_axes(self, "var", axis, keepdims, dim, keepdim)
         count = math.prod(self.shape[a] for a in axes)
         centered = self - self.mean(axis=axes, keepdims=True)
         ddof = operands.check_int(ddof, "var", "ddof")
@@ -259,21 +270,26 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
                                     "leave no degrees of freedom (use a smaller ddof or more data)")
         return (centered * centered).sum(axis=axes, keepdims=keepdims) * scale
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+            keepdim: Any = None) -> Tensor:
         """sqrt(var).  Where the values do not vary, the gradient is 0 (as PyTorch), not nan.
 
         sqrt has an infinite slope at 0, so the zero-variance positions take sqrt of a safe 1
-        and are then replaced by 0: no inf ever meets the zero upstream gradient there.
-        """
+        and are then replaced by 0: no inf ever meets the zero upstream gradient there."""
+        axis, keepdims = operands.dim_keywords("std", axis, keepdims, dim, keepdim)
         v = self.var(axis=axis, keepdims=keepdims, ddof=ddof)
         flat = v.data == 0  # not "not v > 0": a nan variance (no data, a nan input) stays nan
         return where(flat, 0.0, where(flat, 1.0, v).sqrt())
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: Any = None) -> Tensor:
         """Index of the largest value (an integer tensor, not differentiable)."""
+        axis, keepdims = operands.dim_keywords("argmax", axis, keepdims, dim, keepdim)
         return operands.arg_reduce(np.argmax, self, axis, keepdims)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: Any = None) -> Tensor:
+        axis, keepdims = operands.dim_keywords("argmin", axis, keepdims, dim, keepdim)
         return operands.arg_reduce(np.argmin, self, axis, keepdims)
 
     # -- shape (ops/shape.py) ------------------------------------------------------------------
@@ -282,24 +298,14 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         new = shape_ops.infer_shape(self.shape, shape)
         return self if new == self.shape else shape_ops.Reshape.apply(self, shape=new)
 
-    def transpose(self, *axes: Any) -> Tensor:
-        """Permute axes like NumPy: ``t.transpose()`` reverses them, ``t.transpose(1, 0, 2)``.
+    def transpose(self, *dims: Any) -> Tensor:
+        """Swap two dims as PyTorch (``t.transpose(0, 1)``); no dims reverse all; see ``permute``."""
+        return self.permute(*operands.swapped_dims(self, dims)) if dims else self.permute()
 
-        Unlike ``torch.transpose(a, b)``, two numbers are a full permutation, not a swap; use
-        ``swapaxes(a, b)`` for that.
-        """
-        perm = shape_ops.check_permutation(self.ndim, axes)
-        return shape_ops.Transpose.apply(self, axes=perm)
-
-    def swapaxes(self, a: int, b: int) -> Tensor:
-        """Swap two axes (NumPy's name; PyTorch spells it ``transpose(a, b)``)."""
-        if self.ndim == 0:  # a 0-d tensor has no axes to swap; only check the range
-            operands.normalize_axes(self, (a, b), "swapaxes")
-            return self
-        perm = list(range(self.ndim))
-        a, b = operands.normalize_axes(self, (a, b), "swapaxes", keep_order=True)
-        perm[a], perm[b] = perm[b], perm[a]
-        return self.transpose(*perm)
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dimensions: ``t.permute(2, 0, 1)``; no dims reverse them; no change is self."""
+        perm = shape_ops.check_permutation(self.ndim, dims)
+        return self if perm == tuple(range(self.ndim)) else shape_ops.Transpose.apply(self, axes=perm)
 
     @property
     def T(self) -> Tensor:
@@ -348,18 +354,13 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         return reduce.sum_to(self, tuple(shape))
 
     def __getitem__(self, index: Any) -> Tensor:
-        """NumPy indexing: ints, slices, None, ..., integer arrays and boolean masks.
-
-        Repeated integer indices accumulate their gradients.
-        """
+        """NumPy indexing (ints, slices, None, ..., integer arrays, boolean masks); repeated
+        integer indices accumulate their gradients."""
         return shape_ops.get_item(self, index)
 
     def astype(self, dtype: Any) -> Tensor:
-        """Convert to another dtype (differentiable between float dtypes).
-
-        Converting to an integer or bool dtype gives a constant (no gradient flows back),
-        because rounding has no useful derivative and integer tensors never require grad.
-        """
+        """Convert to another dtype (differentiable between float dtypes).  To an integer or bool
+        dtype it gives a constant: rounding has no useful derivative, integers never require grad."""
         dt = supported_dtype(dtype, "astype")
         if dt.kind != "f":
             return Tensor._from_op(self.data.astype(dt), None)
@@ -386,15 +387,16 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         """x for x > 0, alpha*x otherwise (composed: where(x > 0, x, alpha*x))."""
         return where(self.data > 0, self, self * alpha)
 
-    def log_softmax(self, axis: Any = -1) -> Tensor:
-        """x - log Σ exp(x) over ``axis`` (an int or a tuple of axes)."""
-        axes = operands.normalize_axes(self, axis, "log_softmax")
+    def log_softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
+        """x - log Σ exp(x) over ``axis``/``dim`` (an int or a tuple of axes; the last by default)."""
+        axis, _ = operands.dim_keywords("log_softmax", axis, False, dim, None)
+        axes = operands.normalize_axes(self, -1 if axis is None else axis, "log_softmax")
         one_axis = axes[0] if len(axes) == 1 else axes or None  # () for a 0-d tensor: everything
         return activations.LogSoftmax.apply(operands.as_float(self), axis=one_axis)
 
-    def softmax(self, axis: Any = -1) -> Tensor:
+    def softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
         """exp(log_softmax(x)): stable for huge logits because log_softmax is."""
-        return self.log_softmax(axis).exp()
+        return self.log_softmax(axis, dim=dim).exp()
 
     def step(self) -> Tensor:
         """Heaviside step, 1 where x >= 0 else 0 (the perceptron's activation); gradient 0."""

@@ -12,16 +12,22 @@ gradient).  ``nn.functional`` (import it as ``F``) has the same pieces as functi
 
 from . import functional, init
 from .layers import (
+    GELU,
     Dropout,
     Embedding,
     Flatten,
+    Hardswish,
     Identity,
     LeakyReLU,
     Linear,
     LogSoftmax,
+    Mish,
     ReLU,
+    ReLU6,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -33,6 +39,7 @@ __all__ = [
     "Module", "Parameter", "ModuleList", "Sequential", "IncompatibleKeys",
     "Linear", "Embedding", "Dropout", "Flatten", "Identity",
     "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax",
+    "Softplus", "ReLU6", "Hardswish", "SiLU", "GELU", "Mish",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "Perceptron", "MLP",
 ]

@@ -20,6 +20,7 @@ from ..tensor import Tensor, get_default_dtype, where
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "dropout",
+    "softplus", "relu6", "hardswish", "silu", "gelu", "mish",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss",
 ]
@@ -67,6 +68,74 @@ def linear(x: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     out = x @ weight.T
     return out if bias is None else out + bias
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """y = log(1 + exp(β·x)) / β, and y = x where β·x > threshold (as PyTorch).
+
+    Composed in the stable form max(z, 0) + log(1 + exp(-|z|)) with z = β·x, so exp never
+    sees a positive argument and cannot overflow.
+    """
+    x = as_tensor(input)
+    z = x * beta if beta != 1 else x
+    soft = z.maximum(0.0) + (1.0 + (-z.abs()).exp()).log()
+    soft = soft * (1.0 / beta) if beta != 1 else soft
+    return where(z.data > threshold, x, soft)
+
+
+def relu6(input: Any) -> Tensor:
+    """y = min(max(x, 0), 6);  dy/dx = 1 strictly inside (0, 6), else 0 (PyTorch's choice at the kinks)."""
+    x = as_tensor(input)
+    inside = (x.data > 0) & (x.data < 6)
+    return where(inside, x, x.clip(min=0.0, max=6.0).detach())
+
+
+def hardswish(input: Any) -> Tensor:
+    """y = x · relu6(x + 3) / 6 (MobileNetV3's cheap swish; at x = ±3 the gradient is 0 and 1)."""
+    x = as_tensor(input)
+    return x * relu6(x + 3.0) * (1.0 / 6.0)
+
+
+def silu(input: Any) -> Tensor:
+    """y = x · σ(x) (also called swish)."""
+    x = as_tensor(input)
+    return x * x.sigmoid()
+
+
+def mish(input: Any) -> Tensor:
+    """y = x · tanh(softplus(x))."""
+    x = as_tensor(input)
+    return x * softplus(x).tanh()
+
+
+def _erf(x: Tensor) -> Tensor:
+    """erf(x) by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7, float32's resolution).
+
+    erf is not among the primitives, so it is composed: for t = 1 / (1 + p·|x|),
+    erf(|x|) = 1 - (a₁t + a₂t² + ... + a₅t⁵)·exp(-x²), and erf is odd.
+    """
+    a1, a2, a3, a4, a5, p = 0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429, 0.3275911
+    ax = x.abs()
+    t = (1.0 + p * ax) ** -1
+    poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
+    erf_abs = 1.0 - poly * (-(x * x)).exp()
+    return where(x.data < 0, -erf_abs, erf_abs)
+
+
+def gelu(input: Any, approximate: str = "none") -> Tensor:
+    """y = x · Φ(x), Φ the standard normal CDF, as ``torch.nn.functional.gelu``.
+
+    ``approximate="none"``: Φ(x) = (1 + erf(x/√2)) / 2 with erf composed from the
+    Abramowitz-Stegun formula (error < 1.5e-7, so it matches PyTorch in float32 but is not
+    exact in float64).  ``approximate="tanh"``: Φ(x) ≈ (1 + tanh(√(2/π)·(x + 0.044715·x³))) / 2.
+    """
+    x = as_tensor(input)
+    if approximate == "tanh":
+        inner = (x + 0.044715 * (x * x * x)) * float(np.sqrt(2.0 / np.pi))
+        return 0.5 * x * (1.0 + inner.tanh())
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return 0.5 * x * (1.0 + _erf(x * float(1.0 / np.sqrt(2.0))))
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True,

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..config import Config, module_scope
+from ..device import check_device, names_device
 from ..tensor import Tensor
 
 
@@ -209,11 +210,32 @@ class Module:
             p.data, p.grad = p.data.astype(dt), None
         return self
 
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
+        """``model.to(device)``, ``model.to(dtype)`` or both: the device must be the CPU
+        (tinygrad_edu computes with NumPy there); a float dtype converts every parameter."""
+        for arg in args:
+            if names_device(arg):
+                device = arg
+            else:
+                dtype = arg
+        check_device(device, f"{type(self).__name__}.to")
+        return self if dtype is None else self.astype(dtype)
+
+    def cpu(self) -> Module:
+        """The module itself: its parameters are already on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Always a RuntimeError: tinygrad_edu has no GPU back end."""
+        check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda")
+        return self
+
     def double(self) -> Module:
         """float64 parameters (for gradient checks and careful experiments)."""
         return self.astype(np.float64)
 
     def float(self) -> Module:
+        """float32 parameters (the default dtype)."""
         return self.astype(np.float32)
 
     # -- calling ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Elementwise primitives: add, mul, neg, pow, exp, log, maximum, where.
+"""Elementwise primitives: add, mul, neg, pow, exp, log, sin, cos, maximum, where.
 
 Binary ops receive inputs of equal shape whenever a gradient is needed (``tensor._binary``
 inserts an explicit ``BroadcastTo`` first), so no backward here has to undo broadcasting.
@@ -125,6 +125,34 @@ class Log(Function):
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
         return grad_out / x
+
+
+class Sin(Function):
+    """z = sin(x);  dz/dx = cos(x)"""
+
+    rules = ("∂sin(x)/∂x = cos(x)",)
+    elementwise = True
+
+    def forward(ctx, x):
+        return np.sin(x)
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        return grad_out * Cos.apply(x)  # an op, not np.cos: the gradient stays differentiable
+
+
+class Cos(Function):
+    """z = cos(x);  dz/dx = -sin(x)"""
+
+    rules = ("∂cos(x)/∂x = -sin(x)",)
+    elementwise = True
+
+    def forward(ctx, x):
+        return np.cos(x)
+
+    def backward(ctx, grad_out):
+        (x,) = ctx.inputs
+        return grad_out * -Sin.apply(x)
 
 
 class Maximum(Function):

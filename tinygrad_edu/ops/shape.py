@@ -77,8 +77,8 @@ def check_permutation(ndim: int, axes: Any) -> tuple[int, ...]:
     perm = tuple(int(a) % ndim if -ndim <= int(a) < ndim else -1 for a in axes)
     if sorted(perm) != list(range(ndim)):
         raise ValueError(
-            f"transpose: axes {tuple(axes)} are not a permutation of the {ndim} axes of this "
-            "tensor; to swap two axes use swapaxes(a, b)"
+            f"permute: dims {tuple(axes)} are not a permutation of the {ndim} dimensions of "
+            "this tensor; to swap two dimensions use transpose(dim0, dim1)"
         )
     return perm
 
@@ -149,7 +149,7 @@ class Transpose(Function):
         return np.transpose(x, axes)
 
     def backward(ctx, grad_out):
-        return grad_out.transpose(tuple(np.argsort(ctx.options["axes"])))
+        return grad_out.permute(*np.argsort(ctx.options["axes"]))
 
 
 class BroadcastTo(Function):
