@@ -1,4 +1,4 @@
-"""A Tensor's autograd attributes in PyTorch's form: ``grad`` (checked when assigned), ``grad_fn``.
+"""A Tensor's graph attributes: ``is_leaf``, ``op``, ``grad`` (checked on assignment), ``grad_fn``.
 
 ``Tensor`` inherits them, as it inherits the Python protocols (pyprotocol.py), so tensor.py
 stays one screen per topic.  ``grad_fn`` is a read-only *view* of the engine's graph node: it
@@ -20,6 +20,16 @@ class GradAttributes:
     """``grad`` and ``grad_fn`` for ``Tensor`` (which holds the ``_grad`` and ``_ctx`` slots)."""
 
     __slots__ = ()
+
+    @property
+    def is_leaf(self: Tensor) -> bool:
+        """True for tensors made by the user (not by a recorded op)."""
+        return self._ctx is None
+
+    @property
+    def op(self: Tensor) -> str | None:
+        """Name of the op that produced this tensor (``None`` for leaves)."""
+        return None if self._ctx is None else self._ctx.name
 
     @property
     def grad(self: Tensor) -> Tensor | None:

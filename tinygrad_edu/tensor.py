@@ -66,11 +66,6 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         self._requires_grad = check_requires_grad(value, self.data.dtype, self._ctx is not None)
 
     @property
-    def is_leaf(self) -> bool:
-        """True for tensors made by the user (not by a recorded op)."""
-        return self._ctx is None
-
-    @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
@@ -81,11 +76,6 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
     @property
     def dtype(self) -> np.dtype:
         return self.data.dtype
-
-    @property
-    def op(self) -> str | None:
-        """Name of the op that produced this tensor (``None`` for leaves)."""
-        return None if self._ctx is None else self._ctx.name
 
     # -- autograd ------------------------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
