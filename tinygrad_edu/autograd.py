@@ -387,7 +387,7 @@ def seed_gradient(tensor: Tensor, grad: Any, where: str) -> Tensor:
             f"{where} on {tensor._label()}, which does not require grad: {_NOT_RECORDED}"
         )
     if grad is None:
-        if tensor.size != 1:
+        if tensor.data.size != 1:
             raise RuntimeError(
                 f"{where} needs grad= for a non-scalar output of shape {tensor.shape}: call "
                 ".sum() (or .mean()) first, or pass grad= (a gradient of that shape)"
