@@ -15,9 +15,10 @@ import numpy as np
 
 # tensor.py first: it imports the op modules once the Tensor class exists, and the op modules
 # (imported here, too) need that class.  tg's __init__ may import this module before tensor.py.
-from .tensor import Tensor, get_default_dtype  # isort: split
+from .tensor import Tensor  # isort: split
 
 from . import operands
+from .config import get_default_dtype
 from .conversion import supported_dtype
 from .device import check_device
 from .ops import shape as shape_ops

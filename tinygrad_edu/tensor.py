@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from .aliases import TensorAliases
-from .config import get_default_dtype, set_default_dtype  # noqa: F401  (part of this module's API)
 from .conversion import check_requires_grad, supported_dtype, to_array
 from .gradattrs import GradAttributes
 from .pyprotocol import PythonProtocol

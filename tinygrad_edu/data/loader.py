@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .. import random as tg_random
-from ..tensor import Tensor, get_default_dtype
+from ..config import get_default_dtype
+from ..tensor import Tensor
 from .toy import make_rng
 
 Batch = Any  # a Tensor, or a tuple of Tensors (one per array)

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor, get_default_dtype
+from ..config import get_default_dtype
+from ..tensor import Tensor
 from .toy import make_rng
 
 

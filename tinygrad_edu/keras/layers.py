@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 
 from .. import nn
+from ..config import get_default_dtype
 from ..nn.init import INITIALIZERS
 from ..nn.layers import ACTIVATIONS
 from ..optim.optimizer import check_range
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor
 from .checks import check_bool, check_int
 from .functional import Input
 from .layer import Layer

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ..config import get_default_dtype
 from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from ..random import generator
-from ..tensor import Tensor, get_default_dtype, where
+from ..tensor import Tensor, where
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "dropout",

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, get_default_dtype
+from ..config import get_default_dtype
+from ..tensor import Tensor
 from . import functional as F
 from . import init as init_
 from .module import Module, Parameter

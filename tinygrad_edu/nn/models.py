@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..config import no_grad
-from ..tensor import Tensor, get_default_dtype
+from ..config import get_default_dtype, no_grad
+from ..tensor import Tensor
 from . import functional as F
 from .layers import ACTIVATIONS, Linear
 from .module import Module, Parameter, Sequential
