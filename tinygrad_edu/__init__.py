@@ -11,13 +11,14 @@ per primitive), autograd.py (the chain rule), function.py (graph recording).
 from .tensor import Tensor  # isort: skip
 
 # isort: split
+import builtins
 import importlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import creation as _creation  # for __all__
-from . import data, nn, optim  # subpackages, like torch.nn / torch.optim
+from . import data, nn, optim, utils  # subpackages, like torch.nn / torch.optim / torch.utils
 from . import functional as _functional  # for __all__
 from . import random as random
 from .autograd import grad
@@ -69,8 +70,10 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "inference_mode",  # autograd compatibility (tg.autograd.Function/backward live in autograd.py)
     "manual_seed", "set_default_dtype", "get_default_dtype", "random",
-    *_creation.__all__, *_functional.__all__,
+    # tg.sum, tg.max, tg.abs... exist, but ``from tinygrad_edu import *`` must not replace
+    # Python's own sum, max, abs, round and pow, so those stay out of the star-import.
+    *_creation.__all__, *(n for n in _functional.__all__ if not hasattr(builtins, n)),
     "float32", "float64", "int64", "int32", "device", "cuda", "accelerator", "backends",
-    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data", "viz",
-    "keras",
+    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data",
+    "utils", "viz", "keras",
 ]

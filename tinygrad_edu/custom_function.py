@@ -48,7 +48,10 @@ class Function:
     ``ctx`` offers ``save_for_backward(*tensors)``, ``saved_tensors`` and
     ``needs_input_grad`` (one bool per argument of forward); other attributes may be set on
     it freely.  ``backward`` is written with Tensor operations, so with ``create_graph=True``
-    its result is differentiable again (second order).  One output Tensor per Function.
+    its result is differentiable again (second order).  ``forward`` may return several
+    Tensors (a tuple); ``backward`` then receives one gradient per output (zeros for an
+    output the loss did not use, as PyTorch) -- integer outputs, and outputs passed to
+    ``ctx.mark_non_differentiable``, are constants and get no gradient.
     """
 
     @staticmethod
@@ -61,18 +64,18 @@ class Function:
                                   "*grad_outputs)")
 
     @classmethod
-    def apply(cls, *args: Any) -> Tensor:
+    def apply(cls, *args: Any) -> Any:
         """Run ``forward`` (recording off) and, if a gradient will be needed, record one node."""
         ctx = PyTorchStyleNode(cls, args)
         with no_grad():  # forward's own ops are not part of the graph: backward replaces them
             out = cls.forward(ctx, *args)
+        recording = Config.grad_enabled and True in ctx.needs_input_grad
+        if isinstance(out, (tuple, list)):
+            return _several_outputs(ctx, [o if isinstance(o, Tensor) else Tensor(o) for o in out],
+                                    recording)
         if not isinstance(out, Tensor):
-            if isinstance(out, (tuple, list)):
-                raise NotImplementedError(
-                    f"{cls.__name__}.forward returned {len(out)} outputs; an autograd.Function "
-                    "here returns one Tensor (split it into one Function per output)")
             out = Tensor(out)
-        if not (Config.grad_enabled and True in ctx.needs_input_grad):
+        if not recording:
             return Tensor._from_op(out.data, None)
         result = Tensor._from_op(out.data, ctx)
         ctx._output_ref = weakref.ref(result)  # as function.Function.apply: no cycle
@@ -93,6 +96,16 @@ class PyTorchStyleNode(function.Function):
         self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         self.options, self.forward_site, self.scope = {}, None, Config.scope
         self._saved, self._released = None, False
+        # With several outputs: (shape, start, stop, packed) of each in the packed output.
+        self.layout: list[tuple[tuple[int, ...], int, int, bool]] | None = None
+        self.non_differentiable: set[int] = set()
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """These outputs of forward get no gradient (PyTorch's ctx.mark_non_differentiable)."""
+        self.non_differentiable.update(id(t) for t in outputs)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for compatibility: gradients of unused outputs always arrive as zeros."""
 
     @property
     def name(self) -> str:
@@ -116,7 +129,12 @@ class PyTorchStyleNode(function.Function):
             self._saved, self._released = None, True
 
     def backward(self, grad_out: Tensor) -> tuple[Any, ...]:
-        grads = self.fn.backward(self, grad_out)
+        if self.layout is None:
+            grads = self.fn.backward(self, grad_out)
+        else:  # the packed gradient of several outputs, unpacked into one per output
+            grads = self.fn.backward(self, *[
+                grad_out[start:stop].reshape(shape) if packed else Tensor(np.zeros(shape))
+                for shape, start, stop, packed in self.layout])
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(self.is_tensor):
             raise RuntimeError(
@@ -124,6 +142,32 @@ class PyTorchStyleNode(function.Function):
                 f"{len(self.is_tensor)} arguments; return one per argument (None for "
                 "non-tensors and for inputs that need no gradient)")
         return tuple(g for g, is_tensor in zip(grads, self.is_tensor) if is_tensor)
+
+
+def _several_outputs(ctx: PyTorchStyleNode, outs: list[Tensor], recording: bool) -> tuple[Tensor, ...]:
+    """Several outputs from one node: the engine's nodes have one output, so the float outputs
+    are packed into one flat tensor (the node's output) and each is handed out as a recorded
+    slice of it.  Backward then finds the per-output gradients side by side in one array.
+    """
+    packable = [recording and o.dtype.kind == "f" and id(o) not in ctx.non_differentiable for o in outs]
+    if not any(packable):
+        return tuple(Tensor._from_op(o.data, None) for o in outs)
+    dtype = np.result_type(*[o.dtype for o, p in zip(outs, packable) if p])
+    packed = Tensor._from_op(np.concatenate([o.data.ravel().astype(dtype, copy=False)
+                                             for o, p in zip(outs, packable) if p]), ctx)
+    ctx._output_ref = weakref.ref(packed)
+    ctx.layout, results, start = [], [], 0
+    for out, pack in zip(outs, packable):
+        if not pack:
+            ctx.layout.append((out.shape, 0, 0, False))
+            results.append(Tensor._from_op(out.data, None))
+            continue
+        stop = start + out.data.size
+        ctx.layout.append((out.shape, start, stop, True))
+        piece = packed[start:stop].reshape(out.shape)
+        results.append(piece if piece.dtype == out.dtype else piece.astype(out.dtype))
+        start = stop
+    return tuple(results)
 
 
 def assign_items(tensor: Tensor, index: Any, value: Any) -> None:

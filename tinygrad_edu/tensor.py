@@ -16,15 +16,17 @@ from typing import Any
 import numpy as np
 
 from .aliases import TensorAliases
+from .composed import ComposedMethods
 from .conversion import check_requires_grad, supported_dtype, to_array
+from .device import check_device
 from .gradattrs import GradAttributes
 from .pyprotocol import PythonProtocol
 
 
-class Tensor(TensorAliases, PythonProtocol, GradAttributes):
+class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    ``Tensor(data, requires_grad=False, dtype=None, name=None)`` accepts Python numbers,
+    ``Tensor(data, requires_grad=False, dtype=None, name=None, device=None)`` accepts numbers,
     nested lists, NumPy arrays and tensors.  Floating arrays keep their dtype; Python floats
     become the default dtype (float32); integer and bool data keep their dtype and cannot
     require gradients.  A NumPy array is used without copying, like ``torch.from_numpy``.
@@ -36,7 +38,9 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, device: Any = None) -> None:
+        if device is not None:  # the CPU is the only device; anything else is a clear error
+            check_device(device, "Tensor")
         self.data: np.ndarray = to_array(data, dtype)
         self._grad: Tensor | None = None  # ``grad`` (gradattrs.py) checks what is assigned
         self._ctx: Any = None  # the Function node that made this tensor (None for leaves)
@@ -231,19 +235,25 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         count = math.prod(self.shape[a] for a in axes)
         return self.sum(axis=axes, keepdims=keepdims) * operands.reciprocal(count, "mean")
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: Any = None) -> Any:
-        """Largest value (ties share the gradient); ``max(dim=d)`` gives ``(values, indices)``."""
+    def max(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        """Largest value; ties share the gradient.  With a dimension given as PyTorch gives it,
+        ``max(d)`` or ``max(dim=d)``, the result is ``(values, indices)``; with NumPy's
+        ``axis=``, the values alone.  ``max(other_tensor)`` is ``maximum``, as in PyTorch."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         axes, keepdims = operands.reduce_axes(self, "max", axis, keepdims, dim, keepdim)
         if self.data.size == 0:
             raise ValueError("max() of an empty tensor has no value")
         out = reduce.Max.apply(self, axis=axes, keepdims=keepdims)
         return out if dim is None else operands.ValuesIndices(out, self.argmax(dim, keepdims))
 
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: Any = None) -> Any:
-        """Smallest value, -max(-x); ``min(dim=d)`` returns ``(values, indices)`` like ``max``."""
-        best = (-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
+    def min(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        """Smallest value, -max(-x); ``min(d)`` returns ``(values, indices)`` like ``max``."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        best = (-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
         return -best if dim is None else operands.ValuesIndices(-best.values, best.indices)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,

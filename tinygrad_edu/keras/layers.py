@@ -215,4 +215,10 @@ class InputLayer(Layer):
         return input_shape
 
 
-__all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Flatten", "InputLayer", "Input"]
+# The layers that join several inputs (Concatenate, Add, ...) are listed here with the others.
+# isort: split
+from . import merging  # noqa: E402
+from .merging import *  # noqa: E402, F403
+
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Flatten", "InputLayer", "Input",
+           *merging.__all__]
