@@ -96,6 +96,7 @@ class PyTorchStyleNode(function.Function):
         self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         self.options, self.forward_site, self.scope = {}, None, Config.scope
         self._saved, self._released = None, False
+        self._versions = tuple(t._version for t in self.inputs)  # checked before backward
         # With several outputs: (shape, start, stop, packed) of each in the packed output.
         self.layout: list[tuple[tuple[int, ...], int, int, bool]] | None = None
         self.non_differentiable: set[int] = set()
@@ -171,35 +172,41 @@ def _several_outputs(ctx: PyTorchStyleNode, outs: list[Tensor], recording: bool)
 
 
 def assign_items(tensor: Tensor, index: Any, value: Any) -> None:
-    """``t[index] = value``: allowed where no recorded graph can hold the old values.
+    """``t[index] = value``, in place, as PyTorch allows it:
 
-    - On a tensor that does not require grad, while recording is off (``no_grad``) or inside
-      a backward rule: the numbers are changed in place.
+    - On a tensor that does not require grad, anywhere (making a one-hot target, masking
+      data); on one that does, inside ``no_grad()`` (editing a weight).  The tensor's version
+      goes up by one, so a graph that used the old values refuses to backpropagate through
+      them (PyTorch's version counter) instead of silently using the new ones.
     - Inside a backward rule with ``create_graph=True``, on a gradient that requires grad (a
       PyTorch Function masking ``grad_output.clone()``): the tensor becomes the recorded
       ``where(mask, value, old)``, so the result stays differentiable (second order).
-      Only do this to a tensor no other op has used yet -- a fresh clone, as PyTorch's
-      examples do: an op that already used it would see the new values.
 
-    Anywhere else the assignment could change values a recorded graph still needs, so it is
-    refused; ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
+    While recording, a tensor that requires grad cannot be changed in place (tinygrad_edu
+    records no in-place ops), and a value that requires grad cannot be written into a
+    tensor: ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
     """
+    value_grad = isinstance(value, Tensor) and value._requires_grad
     raw = value.data if isinstance(value, Tensor) else np.asarray(value)
-    in_rule = Config.in_backward or not Config.grad_enabled
-    if tensor._requires_grad and in_rule and Config.grad_enabled and tensor._ctx is not None \
-            and not (isinstance(value, Tensor) and value._requires_grad):
-        _rebase(tensor, normalize_index(tensor.shape, index), raw)
-        return
-    if tensor._requires_grad or not in_rule:
-        where_ = ("it requires grad, so it is part of a recorded graph" if tensor._requires_grad
-                  else "grad recording is on, and a recorded graph may use its values")
+    if Config.grad_enabled and tensor._requires_grad:
+        if Config.in_backward and tensor._ctx is not None and not value_grad:
+            _rebase(tensor, normalize_index(tensor.shape, index), raw)
+            return
         raise TypeError(
-            f"item assignment (t[i] = v) on {tensor._label()}: {where_}. Build a new tensor "
-            "instead, e.g. tg.where(mask, v, t); or assign inside `with tg.no_grad():` to a "
-            "tensor that does not require grad; or edit raw numbers with t.data[i] = v")
+            f"item assignment (t[i] = v) on {tensor._label()}: it requires grad, so it is part of "
+            "a recorded graph, and tinygrad_edu records no in-place ops. Build a new tensor "
+            "instead, e.g. tg.where(mask, v, t); or, to edit a weight, assign inside "
+            "`with tg.no_grad():`")
+    if Config.grad_enabled and value_grad:
+        raise TypeError(
+            f"item assignment (t[i] = v) into {tensor._label()}: the value requires grad, but a "
+            "tensor changed in place records no graph here, so its gradient would be lost. "
+            "Build the tensor from differentiable ops (tg.where, tg.stack, tg.cat), or assign "
+            "v.detach()")
     if not tensor.data.flags.writeable:  # a broadcast view: give this tensor its own memory
         tensor.data = tensor.data.copy()
     tensor.data[normalize_index(tensor.shape, index)] = raw
+    tensor._version += 1
 
 
 def _rebase(tensor: Tensor, index: Any, raw: np.ndarray) -> None:

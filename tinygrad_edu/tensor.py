@@ -32,15 +32,14 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
     require gradients.  A NumPy array is used without copying, like ``torch.from_numpy``.
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks",
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks", "_version",
                  "__weakref__")
     # Let NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping over elements.
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None, device: Any = None) -> None:
-        if device is not None:  # the CPU is the only device; anything else is a clear error
-            check_device(device, "Tensor")
+        check_device(device, "Tensor")  # the CPU is the only device; another is a clear error
         self.data: np.ndarray = to_array(data, dtype)
         self._grad: Tensor | None = None  # ``grad`` (gradattrs.py) checks what is assigned
         self._ctx: Any = None  # the Function node that made this tensor (None for leaves)
@@ -48,6 +47,7 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
         self.name = name
         self._retains_grad = False
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # made on first use
+        self._version = 0  # +1 at each in-place change; a node that saved this tensor checks it
         self.requires_grad = requires_grad
 
     @classmethod
@@ -55,7 +55,7 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
         """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
         t = cls.__new__(cls)
         t.data, t._grad, t._ctx, t.name = data, None, ctx, None
-        t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, None
+        t._requires_grad, t._retains_grad, t._hooks, t._version = ctx is not None, False, None, 0
         return t
 
     # -- state -------------------------------------------------------------------------------
