@@ -104,14 +104,48 @@ def test_in_place_methods_change_the_tensor_itself_outside_recording():
     assert plain.tolist() == [5.0, 5.0]
 
 
-def test_in_place_methods_are_refused_on_a_recorded_graph():
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_while_recording():
     w = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"add_ on .* while recording a graph.*no_grad"):
+    with pytest.raises(RuntimeError, match=r"add_ on .* a leaf that requires grad.*no_grad"):
         w.add_(1.0)
-    plain = Tensor([0.0, 0.0])
-    with pytest.raises(RuntimeError, match="mul_"):
-        plain.mul_(w)  # the result would need a gradient
-    assert w.tolist() == [1.0, 2.0] and plain.tolist() == [0.0, 0.0]  # nothing changed
+    assert w.tolist() == [1.0, 2.0]
+
+
+def test_in_place_on_a_graph_tensor_is_recorded_as_pytorch_records_it():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = a * 2
+    same = b
+    b.mul_(3).add_(a)  # b = (a·2)·3 + a, the same object
+    assert same is b and b.tolist() == [7.0, 14.0] and b.grad_fn.name() == "AddBackward0"
+    b.sum().backward()
+    assert a.grad.tolist() == [7.0, 7.0]
+    assert tg.gradcheck(lambda x: (x * 2).mul_(x).sub_(x, alpha=3), [Tensor(X)])
+
+
+def test_in_place_into_a_constant_with_a_gradient_makes_it_part_of_the_graph():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    total = tg.zeros(2, dtype=tg.float64)
+    total.add_(w * w)
+    assert total.requires_grad
+    total.sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
+def test_in_place_on_a_tensor_another_op_already_used_is_refused():
+    a = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    b = a * 2
+    c = b + 1  # noqa: F841  (Add holds b: changing b would reroute c's gradient)
+    with pytest.raises(RuntimeError, match=r"mul_ on .*the recorded op Add already used it.*clone"):
+        b.mul_(3)
+    assert b.tolist() == [2.0, 4.0]
+
+
+def test_in_place_keeps_dtype_and_shape_rules():
+    ints = Tensor([1, 2])
+    with pytest.raises(TypeError, match=r"add_: the result has dtype float32.*int64.*cannot hold"):
+        ints.add_(0.5)
+    with pytest.raises(ValueError, match="cannot change the shape"):
+        Tensor([1.0, 2.0]).add_(Tensor([[1.0], [2.0]]))
 
 
 def test_random_fills_follow_manual_seed():

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 # mypy: disable-error-code="misc"
 import builtins
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .config import Config
+from .config import Config, no_grad
+from .inplace import record_in_place
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -178,38 +180,38 @@ class ComposedMethods:
 
     new_empty = new_zeros
 
-    # -- in-place arithmetic (outside recording only) --------------------------------------------
+    # -- in-place arithmetic -----------------------------------------------------------------------
     def add_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-        """x += alpha·other in place (inside ``no_grad``, or on tensors that need no gradient)."""
-        return _in_place(self, "add_", lambda t: t.__iadd__(other if alpha == 1 else other * alpha), other)
+        """x ← x + alpha·other, in place (recorded when x is part of a graph; see inplace.py)."""
+        return _in_place(self, "add_", lambda t: t + (other if alpha == 1 else other * alpha), other)
 
     def sub_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-        """x -= alpha·other in place."""
-        return _in_place(self, "sub_", lambda t: t.__isub__(other if alpha == 1 else other * alpha), other)
+        """x ← x − alpha·other, in place."""
+        return _in_place(self, "sub_", lambda t: t - (other if alpha == 1 else other * alpha), other)
 
     def mul_(self: Tensor, other: Any) -> Tensor:
-        """x *= other in place."""
-        return _in_place(self, "mul_", lambda t: t.__imul__(other), other)
+        """x ← x·other, in place."""
+        return _in_place(self, "mul_", lambda t: t * other, other)
 
     def div_(self: Tensor, other: Any) -> Tensor:
-        """x /= other in place."""
-        return _in_place(self, "div_", lambda t: t.__itruediv__(other), other)
+        """x ← x / other, in place."""
+        return _in_place(self, "div_", lambda t: t / other, other)
 
     def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
-        """x limited to [min, max] in place."""
-        return _in_place(self, "clamp_", lambda t: t.copy_(t.clip(min=min, max=max)))
+        """x limited to [min, max], in place."""
+        return _in_place(self, "clamp_", lambda t: t.clip(min=min, max=max))
 
     def normal_(self: Tensor, mean: builtins.float = 0.0, std: builtins.float = 1.0) -> Tensor:
         """Fill with samples of N(mean, std²) from the global generator (``tg.manual_seed``)."""
         from . import random as tg_random
         values = tg_random.generator(None).normal(mean, std, self.shape)
-        return _in_place(self, "normal_", lambda t: t.copy_(values))
+        return _in_place(self, "normal_", lambda t: _constant(t, values))
 
     def uniform_(self: Tensor, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Tensor:
         """Fill with samples of U(a, b) from the global generator (``tg.manual_seed``)."""
         from . import random as tg_random
         values = tg_random.generator(None).uniform(a, b, self.shape)
-        return _in_place(self, "uniform_", lambda t: t.copy_(values))
+        return _in_place(self, "uniform_", lambda t: _constant(t, values))
 
 
 def _constant(like: Tensor, array: Any) -> Tensor:
@@ -217,17 +219,28 @@ def _constant(like: Tensor, array: Any) -> Tensor:
     return type(like)._from_op(np.asarray(array), None)
 
 
-def _in_place(t: Tensor, op: str, update: Any, other: Any = None) -> Tensor:
-    """Run ``update(t)`` only where an in-place change cannot make a recorded graph lie.
+def _in_place(t: Tensor, op: str, compute: Callable[[Tensor], Tensor], other: Any = None) -> Tensor:
+    """Give ``t`` the values of ``compute(t)``.
 
-    tinygrad_edu records no in-place ops (it has no version counters to catch a stale saved
-    value), so while recording, an in-place method on a tensor in a graph is refused.
+    Where no gradient is involved the numbers change in place (and the version counter goes
+    up, so a graph that saved the old values refuses to backpropagate through them).  Where
+    one is, the change is recorded as an op (inplace.py) -- or refused if that cannot be done
+    soundly, with a message saying what to write instead.
     """
-    if Config.grad_enabled and (t.requires_grad or getattr(other, "requires_grad", False)):
-        raise RuntimeError(
-            f"{op} on {t._label()} while recording a graph: tinygrad_edu records no in-place "
-            "ops (an in-place change would make the graph lie). Write the out-of-place form "
-            "(x = x + y), or do the update inside `with tg.no_grad():`"
-        )
-    update(t)
+    if Config.grad_enabled and (t._requires_grad or getattr(other, "_requires_grad", False)):
+        record_in_place(t, op, compute)
+        return t
+    with no_grad():
+        result = compute(t)
+    if result.shape != t.shape:
+        raise ValueError(f"{op}: the result has shape {result.shape}, but {t._label()} has shape "
+                         f"{t.shape}; an in-place op cannot change the shape (broadcast the other way)")
+    if not t.data.flags.writeable:  # a broadcast view: give this tensor its own memory
+        t.data = t.data.copy()
+    try:
+        np.copyto(t.data, result.data, casting="same_kind")
+    except TypeError:
+        raise TypeError(f"{op}: the result has dtype {result.dtype}, which {t._label()} (dtype "
+                        f"{t.dtype}) cannot hold; convert it first, e.g. t = t.float()") from None
+    t._version += 1
     return t

@@ -167,8 +167,9 @@ class Dropout(Layer):
         self.rate = rate
         self.dropout = nn.Dropout(rate)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.dropout(x)
+    def forward(self, x: Tensor, training: bool = False) -> Tensor:
+        """Drops only in training mode: inside ``fit``, or called with ``training=True``."""
+        return nn.functional.dropout(x, self.rate, training=training, rng=self.dropout.rng)
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return input_shape

@@ -28,7 +28,7 @@ from .batches import count, model_inputs, probe, samples, take, tensors
 from .callbacks import Callback, History, ProgressDisplay
 from .checks import check_bool, check_int
 from .functional import KerasTensor, graph_order
-from .layer import Layer, snake_case
+from .layer import Layer, learning_phase, snake_case, takes_training
 
 
 def _readable_size(nbytes: float) -> str:
@@ -134,10 +134,11 @@ class Model(Layer):
     def forward(self, x: Any) -> Any:
         """A subclassed model runs ``call``; a Functional one replays its graph, parents first."""
         if self._graph is None:
+            extra = {"training": learning_phase()} if takes_training(self.call) else {}
             if isinstance(x, (list, tuple)):  # a subclassed model with several inputs
                 return self.call([t if isinstance(t, Tensor) else Tensor(_array(t, "model input"))
-                                  for t in x])
-            return self.call(x if isinstance(x, Tensor) else Tensor(_array(x, "model input")))
+                                  for t in x], **extra)
+            return self.call(x if isinstance(x, Tensor) else Tensor(_array(x, "model input")), **extra)
         ins, outs, order = self._graph
         given = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(given) != len(ins):
@@ -301,7 +302,7 @@ class Model(Layer):
             for b in range(n_batches):
                 idx = order[b * batch:(b + 1) * batch]
                 opt.zero_grad()
-                out = self.forward(tensors(take(X, idx)))
+                out = self(tensors(take(X, idx)), training=True)
                 loss = self.loss_fn(Tensor(Y[idx]), out)  # type: ignore[misc]
                 loss.backward()
                 opt.step()
