@@ -31,9 +31,13 @@ def run(program: str, framework: str = "tinygrad_edu") -> str:
     return done.stdout
 
 
+# Parts of a tensor's repr that differ between the frameworks and are not results.
+_REPR_DETAILS = re.compile(r"dtype=[\w.]+|grad_fn=<\w+>|op=\w+|device='?\w+'?|requires_grad=\w+")
+
+
 def numbers(output: str) -> np.ndarray:
-    """Every number printed, in order."""
-    return np.array([float(n) for n in _NUMBER.findall(output)])
+    """Every number printed, in order (ignoring dtype names and other repr details)."""
+    return np.array([float(n) for n in _NUMBER.findall(_REPR_DETAILS.sub("", output))])
 
 
 def check_same_as_torch(program: str, ours: str, rtol: float, atol: float = 0.0) -> None:
