@@ -235,6 +235,44 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
     return Trace(tensor, seed.data, steps, graph.labels, grads, tensors)
 
 
+def replay(tensor: Tensor, graph: Graph | None = None) -> Trace:
+    """The trace of the plain ``backward()`` that already ran on ``tensor``, from what it kept.
+
+    A graph-freeing backward leaves on every node the gradients it sent through it
+    (``Function.release``); this walks the nodes in the engine's order (the reverse of
+    ``graph_tensors``, which is the order ``run_backward`` ran) and hands those numbers to
+    the same recorder ``explain`` uses, so the steps, sums and gradients are that pass's
+    own.  Nothing is recomputed except local derivatives of elementwise built-in ops (their
+    backward needs no saved values).  Raises ``GraphFreedError`` when a node kept nothing,
+    e.g. the graph was freed by a backward from another output.
+    """
+    graph = read_graph(tensor) if graph is None else graph
+    nodes = [t._ctx for t in reversed(graph.tensors) if t._ctx is not None]
+    if not nodes or any(getattr(n, "last_backward", None) is None for n in nodes):
+        raise GraphFreedError(
+            "replay(): this graph was not freed by a backward() from this tensor, so there is "
+            "nothing to replay; use tg.explain(tensor) on a graph that is still alive")
+    seed = nodes[0].last_backward[0]
+    recorder = _Recorder(graph.labels, tensor, seed)
+    totals: dict[int, Tensor] = {id(tensor): seed}
+    grads: dict[int, Tensor] = {}
+    with no_grad():
+        for node in nodes:
+            grad_out, sent = node.last_backward
+            grads[id(node.output)] = grad_out
+            recorder.on_step(node, node.output, grad_out, sent)
+            for inp, g in zip(node.inputs, sent):
+                if g is None:
+                    continue
+                if id(inp) in totals:  # two contributions meet: the sum the engine made
+                    total = totals[id(inp)] + g
+                    recorder.on_accumulate(inp, totals[id(inp)], g, total)
+                    g = total
+                totals[id(inp)] = g
+    grads.update((key, g) for key, g in totals.items() if key not in grads)
+    return Trace(tensor, seed.data, recorder.steps(), graph.labels, grads, graph.tensors)
+
+
 class _Recorder:
     """The tracer: notes each step and each sum as ``run_backward`` reports them."""
 
@@ -302,6 +340,8 @@ def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     out = node.output
     result: list[np.ndarray | None] = [None] * len(node.inputs)
     diagonal = node.elementwise
+    if node._released and not (diagonal and type(node).__module__.startswith("tinygrad_edu.ops")):
+        return result  # after backward() only the built-in elementwise ops need no saved values
     wanted = [i for i, (x, g) in enumerate(zip(node.inputs, grads))
               if g is not None and x.size <= SMALL and out.size <= SMALL
               and ((diagonal and x.shape == out.shape) or x.size == out.size == 1)]
