@@ -11,6 +11,7 @@ backward pass.  Each picture reads one ``explain.Graph`` (one walk) and at most 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,12 @@ import graphviz
 import numpy as np
 
 from ..autograd import GraphFreedError
-from ..explain import Graph, Step, Trace, explain, read_graph, rule_text
+from ..explain import Graph, Step, Trace, explain, read_graph, replay, rule_text
 from ..formatting import describe, format_array, format_number, format_options, format_shape
 from ..tensor import Tensor
 from .labels import escape, escape_lines
+from .layer_labels import edge_label, layer_box
+from .layers import layer_view
 from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
 from .renderer import HOW_TO_GET_ONE, RendererNotFound, find_renderer, render
 
@@ -53,7 +56,8 @@ class GraphPicture(graphviz.Digraph):
 
 
 def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, grads: bool = True,
-               rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True) -> GraphPicture:
+               rankdir: str | None = None, max_nodes: int = 200, collapse: bool = True,
+               view: str | None = None, expand: Collection[str] = ()) -> GraphPicture:
     """Draw the graph that computed ``tensor``; returns a ``graphviz.Digraph`` (Jupyter shows it).
 
     ``show="forward"`` draws the computation; ``"backward"`` draws gradient flowing from
@@ -64,22 +68,35 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
     forward view the gradient is ``.grad`` (leaves, after ``backward()``); in the backward view
     it is every tensor's gradient from the traced pass, shown as a sum when a tensor is
     used more than once.  A non-scalar ``tensor`` is seeded with ones (the gradient of its
-    sum).  With ``collapse=True`` each module call (``fc1: Linear(2→4)``) is one box;
-    ``collapse=False`` shows every op.  A picture over ``max_nodes`` nodes raises
-    ``GraphTooLarge`` instead.  Call it before ``backward()`` (or after
-    ``backward(retain_graph=True)``) to get numbers on the backward edges: a plain
-    ``backward()`` frees the graph, and the edges then show the rules only.
+    sum).
+
+    ``view="layers"`` (the default for a graph made by modules) draws each layer call as
+    one box with its forward in matrix form (``z1 = x·W1ᵀ + b1``) and its backward rules
+    (``∂L/∂W1 = δᵀ·x``) with the engine's numbers -- see ``viz.layers.layer_view``;
+    ``expand=["fc1"]`` opens the named layers into their primitive ops.  ``view="ops"``
+    draws ops: with ``collapse=True`` each module call is one box, ``collapse=False`` shows
+    every op.  ``rankdir`` defaults to bottom-to-top for layers and deep graphs (the output
+    on top, where reading starts) and left-to-right for small ones.  A picture over
+    ``max_nodes`` nodes raises ``GraphTooLarge`` instead.  After a plain ``backward()`` the
+    numbers are the ones that backward computed (kept on the freed graph, see
+    ``explain.replay``).
     """
-    _check_arguments(tensor, show, rankdir)
+    _check_arguments(tensor, show, rankdir, view)
     graph = read_graph(tensor)
-    model = _model(graph, collapse, max_nodes)  # refuse a huge picture before tracing it
+    view = view or ("layers" if collapse and any(t._ctx.scope for t in graph.tensors
+                                                 if t._ctx is not None) else "ops")
+    model = _model(graph, collapse or view == "layers", max_nodes, expand, view)  # size first
     trace, freed = None, False
     if show != "forward" and tensor.requires_grad:
         try:
             trace = explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype), graph=graph)
-        except GraphFreedError:  # a plain backward() ran: draw the rules without numbers
-            freed = True
-    return _Drawer(model, trace, show, values, grads, rankdir, freed).picture
+        except GraphFreedError:  # a plain backward() ran: draw the numbers it kept
+            try:
+                trace = replay(tensor, graph)
+            except GraphFreedError:  # freed by another backward: the rules without numbers
+                freed = True
+    return _Drawer(model, trace, show, values, grads, rankdir or _reading_direction(model, view),
+                   freed, layers=view == "layers").picture
 
 
 def save_graph(tensor: Tensor, path: str | os.PathLike[str], **options: Any) -> str:
@@ -126,35 +143,56 @@ class BackwardDot:
 
 
 def backward_dot(tensor: Tensor, grad: Any = None, *, values: bool = True, grads: bool = True,
-                 rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True) -> BackwardDot:
+                 rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True,
+                 view: str = "ops", expand: Collection[str] = ()) -> BackwardDot:
     """The backward view of ``draw_graph`` as DOT source, with the ids a step-through page needs.
 
-    It runs ``tg.explain(tensor, grad)`` once -- so it raises what ``explain`` raises, a freed
-    graph included -- and draws that trace, giving every gradient cell an id (as a link:
-    Graphviz keeps ids only there).  ``BackwardDot`` says which op box, which edges and which
-    gradient cells belong to each backward step; the options are those of ``draw_graph``.
+    It runs ``tg.explain(tensor, grad)`` once -- or, after a plain ``backward()``, replays
+    the numbers that backward kept (``explain.replay``) -- and draws that trace, giving every
+    gradient cell an id (as a link: Graphviz keeps ids only there).  ``BackwardDot`` says
+    which op box, which edges and which gradient cells belong to each backward step; the
+    options are those of ``draw_graph``.
     """
-    trace = explain(tensor, grad)
-    _check_arguments(tensor, "backward", rankdir)
-    drawer = _Drawer(_model(trace.graph, collapse, max_nodes), trace, "backward", values, grads,
-                     rankdir, page=True)
+    try:
+        trace = explain(tensor, grad)
+    except GraphFreedError:
+        if grad is not None:
+            raise
+        trace = replay(tensor)
+    _check_arguments(tensor, "backward", rankdir, view)
+    model = _model(trace.graph, collapse or view == "layers", max_nodes, expand, view)
+    drawer = _Drawer(model, trace, "backward", values, grads, rankdir, page=True,
+                     layers=view == "layers")
     return BackwardDot(drawer.picture.source, trace, drawer.node_of_step, drawer.edges_of_step,
                        drawer.grad_cells)
 
 
 # -- building the DOT source --------------------------------------------------------------------
-def _check_arguments(tensor: Tensor, show: str, rankdir: str) -> None:
+def _check_arguments(tensor: Tensor, show: str, rankdir: str | None, view: str | None) -> None:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph() takes a Tensor, got {type(tensor).__name__}")
     if show not in SHOWS:
         raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {show!r}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if view not in (None, "layers", "ops"):
+        raise ValueError(f"draw_graph: view must be 'layers' (one box per layer call) or 'ops' "
+                         f"(every primitive op), got {view!r}")
 
 
-def _model(graph: Graph, collapse: bool, max_nodes: int) -> GraphModel:
+def _reading_direction(model: GraphModel, view: str) -> str:
+    """Bottom to top (output on top) for layers and deep graphs; left to right for short ones."""
+    depth: dict[int, int] = {}
+    for t in model.tensors:  # parents first, so each depth is known when needed
+        depth[id(t)] = 0 if t._ctx is None else 1 + max(depth.get(id(p), 0) for p in t._ctx.inputs)
+    return "BT" if view == "layers" or max(depth.values()) > 8 else "LR"
+
+
+def _model(graph: Graph, collapse: bool, max_nodes: int, expand: Collection[str] = (),
+           view: str = "ops") -> GraphModel:
     """What will be drawn; a picture of more than ``max_nodes`` boxes is refused."""
-    model = GraphModel(graph.root, collapse=collapse, graph=graph)
+    model = GraphModel(graph.root, collapse=collapse, graph=graph, expand=expand,
+                       between=view != "layers")
     if model.node_count > max_nodes:
         raise GraphTooLarge(
             f"the graph of {model.labels[id(graph.root)]} has {model.node_count} nodes to "
@@ -169,8 +207,11 @@ class _Drawer:
     """Writes one picture's DOT source from its model and, for the backward view, its trace."""
 
     def __init__(self, model: GraphModel, trace: Trace | None, show: str, values: bool, grads: bool,
-                 rankdir: str, freed: bool = False, page: bool = False) -> None:
+                 rankdir: str, freed: bool = False, page: bool = False, layers: bool = False) -> None:
         self.model, self.trace, self.freed = model, trace, freed
+        # The layer view: each module box drawn from its declared rule (see layers.py).
+        self.layers = {layer.id: layer for layer in layer_view(model.root, trace, model).layers
+                       if layer.rule is not None} if layers else {}
         self.show, self.values, self.grads, self.page = show, values, grads, page
         self.step_of_node = {id(s.node): s for s in trace} if trace else {}
         self.parts: dict[int, list[np.ndarray]] = {}  # contributions into each tensor, in order
@@ -187,7 +228,7 @@ class _Drawer:
     def _draw(self, rankdir: str) -> GraphPicture:
         g = GraphPicture(name="tinygrad_edu", graph_attr={
             "rankdir": rankdir, "fontname": "Helvetica", "fontsize": "12", "nodesep": "0.25",
-            "ranksep": "0.45", "labelloc": "t", "label": self._caption(), "bgcolor": "white",
+            "ranksep": "0.3" if self.layers else "0.45", "labelloc": "t", "label": self._caption(), "bgcolor": "white",
         }, node_attr={"fontname": "Helvetica", "fontsize": "11"},
             edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
         clusters: dict[tuple[str, ...], Any] = {}
@@ -231,9 +272,14 @@ class _Drawer:
         if self.show == "forward":
             return f"<<B>Forward graph of {name}</B> {escape(value)}>"
         lines = [f"<B>{'Backward' if self.show == 'backward' else 'Forward and backward'} pass of "
-                 f"{name}</B> {escape(value)}",
-                 f"red arrows carry ∂{name}/∂(tensor); each is labelled with the local rule and "
-                 "upstream × local = contribution"]
+                 f"{name}</B> {escape(value)}"]
+        if self.layers:
+            lines.append(f"each layer box: its forward in matrix form and what it gives its "
+                         f"parameters; each red arrow: the gradient ∂{name}/∂(input) a layer "
+                         "sends down, by the layer's rule")
+        else:
+            lines.append(f"red arrows carry ∂{name}/∂(tensor); each is labelled with the local "
+                         "rule and upstream × local = contribution")
         if root.size != 1 and (self.trace is None or np.all(self.trace.seed == 1)):
             lines.append(f"seeded with ones: the gradients are those of {name}.sum()")
         elif root.size != 1:  # backward_dot with its own grad=
@@ -300,6 +346,11 @@ class _Drawer:
 
     def _group_label(self, item: GroupItem) -> str:
         """A folded module call: its name, its ops, and the parameters only it uses."""
+        if item.id in self.layers:
+            layer = self.layers[item.id]
+            params = {role: leaf.tensor.data for leaf in item.folded for role in ("W", "b")
+                      if layer.tensors.get(role) == leaf.label}
+            return layer_box(layer, params, self.trace is not None and self.show != "forward")
         count = f"{len(item.nodes)} op{'s' if len(item.nodes) > 1 else ''}"
         ops = " → ".join(n.name for n in item.nodes)
         rows = [f'<TR><TD ALIGN="LEFT"><B>{escape(item.scope[-1])}</B></TD></TR>',
@@ -352,6 +403,13 @@ class _Drawer:
 
     def _chain_label(self, edge: Edge) -> str:
         """The chain rule on one edge: the local rule, then upstream × local = contribution."""
+        into = self.model.item_of_node[id(edge.uses[0][0])]
+        if into.id in self.layers:  # the layer view: the rule this layer sends back to its input
+            layer = self.layers[into.id]
+            label = self.model.labels[id(edge.tensor)]
+            quantity = next((q for q in layer.grads if layer.tensors.get(q.role) == label), None)
+            if quantity is not None:
+                return edge_label(quantity)
         if len(edge.uses) == 1 and not isinstance(self.model.item_of_node[id(edge.uses[0][0])],
                                                   GroupItem):
             node, index = edge.uses[0]
