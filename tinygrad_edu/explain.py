@@ -235,7 +235,7 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
     return Trace(tensor, seed.data, steps, graph.labels, grads, tensors)
 
 
-def replay(tensor: Tensor, graph: Graph | None = None) -> Trace:
+def replay(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> Trace:
     """The trace of the plain ``backward()`` that already ran on ``tensor``, from what it kept.
 
     A graph-freeing backward leaves on every node the gradients it sent through it
@@ -243,15 +243,20 @@ def replay(tensor: Tensor, graph: Graph | None = None) -> Trace:
     ``graph_tensors``, which is the order ``run_backward`` ran) and hands those numbers to
     the same recorder ``explain`` uses, so the steps, sums and gradients are that pass's
     own.  Nothing is recomputed except local derivatives of elementwise built-in ops (their
-    backward needs no saved values).  Raises ``GraphFreedError`` when a node kept nothing,
-    e.g. the graph was freed by a backward from another output.
+    backward needs no saved values).  ``grad`` is the seed that backward started from (ones
+    by default, as ``backward()`` uses).  Raises ``GraphFreedError`` when a node kept nothing
+    or the kept numbers started from another seed -- e.g. the graph was freed by a backward
+    from another output (``(2 * L).backward()``), whose numbers are not ``L``'s.
     """
     graph = read_graph(tensor) if graph is None else graph
     nodes = [t._ctx for t in reversed(graph.tensors) if t._ctx is not None]
-    if not nodes or any(getattr(n, "last_backward", None) is None for n in nodes):
+    expected = np.ones(tensor.shape) if grad is None else np.asarray(getattr(grad, "data", grad))
+    if not nodes or any(getattr(n, "last_backward", None) is None for n in nodes) \
+            or not np.array_equal(nodes[0].last_backward[0].data, expected):
         raise GraphFreedError(
-            "replay(): this graph was not freed by a backward() from this tensor, so there is "
-            "nothing to replay; use tg.explain(tensor) on a graph that is still alive")
+            f"replay(): the graph of {graph.label(tensor)} was not freed by a backward() from it "
+            "with this seed, so there is nothing to replay. Call tg.explain(loss) before "
+            "loss.backward(), or use loss.backward(retain_graph=True).")
     seed = nodes[0].last_backward[0]
     recorder = _Recorder(graph.labels, tensor, seed)
     totals: dict[int, Tensor] = {id(tensor): seed}

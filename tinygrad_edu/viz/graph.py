@@ -92,7 +92,7 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
             trace = explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype), graph=graph)
         except GraphFreedError:  # a plain backward() ran: draw the numbers it kept
             try:
-                trace = replay(tensor, graph)
+                trace = replay(tensor, graph=graph)
             except GraphFreedError:  # freed by another backward: the rules without numbers
                 freed = True
     return _Drawer(model, trace, show, values, grads, rankdir or _reading_direction(model, view),
@@ -155,10 +155,8 @@ def backward_dot(tensor: Tensor, grad: Any = None, *, values: bool = True, grads
     """
     try:
         trace = explain(tensor, grad)
-    except GraphFreedError:
-        if grad is not None:
-            raise
-        trace = replay(tensor)
+    except GraphFreedError:  # a plain backward() ran: the numbers it kept, if they are this seed's
+        trace = replay(tensor, grad)
     _check_arguments(tensor, "backward", rankdir, view)
     model = _model(trace.graph, collapse or view == "layers", max_nodes, expand, view)
     drawer = _Drawer(model, trace, "backward", values, grads, rankdir, page=True,

@@ -140,16 +140,21 @@ def _layer(group: GroupItem, model: GraphModel, namer: _Namer, trace: Trace | No
     if roles is None:
         rule, roles = None, {"out": group.nodes[-1].output}
     symbols = namer.name(group, rule, roles)
+    root = model.labels[id(model.root)]
+
+    def fill(text: str) -> str:  # the rules say L for the loss; the picture uses its name
+        return rule.fill(text, symbols).replace("∂L/∂", f"∂{root}/∂") if rule else text
+
     tensors = {role: model.labels[id(t)] for role, t in roles.items()}
     shapes = {role: tuple(t.shape) for role, t in roles.items()}
     forward: tuple[str, ...] = ()
     upstream, grads = None, ()
     if rule is not None:
-        forward = tuple(_without_missing(rule.fill(line, symbols), roles) for line in rule.forward)
+        forward = tuple(_without_missing(fill(line), roles) for line in rule.forward)
         out = roles["out"]
-        upstream = Quantity("out", rule.fill(rule.upstream, symbols), tensors["out"], tuple(out.shape),
+        upstream = Quantity("out", fill(rule.upstream), tensors["out"], tuple(out.shape),
                             None if trace is None else trace.grad(out))
-        grads = tuple(_quantity(g.wrt, rule.fill(g.text, symbols), roles[g.wrt], group, model, trace, steps)
+        grads = tuple(_quantity(g.wrt, fill(g.text), roles[g.wrt], group, model, trace, steps)
                       for g in rule.grads if g.wrt in roles)
     index = {id(t): i for i, t in enumerate(model.tensors)}  # ids as the per-op picture gives them
     op_ids = tuple(f"op{index[id(n.output)]}" for n in group.nodes)
@@ -220,7 +225,7 @@ class _Namer:
             self.count += 1
         k = str(self.count)
         out = roles["out"]
-        symbols = {"W": f"W{k}", "b": f"b{k}", "z": f"z{k}"}
+        symbols = {role: f"{role}{k}" for role in ("W", "b", "z") if role in roles}
         for role in ("x", "y"):
             if role in roles:
                 symbols[role] = self.symbol.get(id(roles[role])) or self._data_name(roles[role], role)
