@@ -189,6 +189,14 @@ def _reading_direction(model: GraphModel, view: str) -> str:
 def _model(graph: Graph, collapse: bool, max_nodes: int, expand: Collection[str] = (),
            view: str = "ops") -> GraphModel:
     """What will be drawn; a picture of more than ``max_nodes`` boxes is refused."""
+    if isinstance(expand, str):
+        raise TypeError(f"draw_graph: expand takes a list of layer names, e.g. expand=[{expand!r}]")
+    calls = {label for t in graph.tensors if t._ctx is not None for label in t._ctx.scope}
+    names = calls | {label.split(": ", 1)[0] for label in calls}
+    unknown = [name for name in expand if name not in names]
+    if unknown:
+        raise ValueError(f"draw_graph: expand={unknown!r} names no module call of this graph; "
+                         f"its calls are {', '.join(sorted(calls)) or 'none (no modules were used)'}")
     model = GraphModel(graph.root, collapse=collapse, graph=graph, expand=expand,
                        between=view != "layers")
     if model.node_count > max_nodes:
