@@ -179,11 +179,12 @@ def _check_arguments(tensor: Tensor, show: str, rankdir: str | None, view: str |
 
 
 def _reading_direction(model: GraphModel, view: str) -> str:
-    """Bottom to top (output on top) for layers and deep graphs; left to right for short ones."""
+    """Bottom to top: the output on top, where reading starts, and the backward pass running
+    down the page.  Only a graph of one or two ops runs left to right (it is short either way)."""
     depth: dict[int, int] = {}
     for t in model.tensors:  # parents first, so each depth is known when needed
         depth[id(t)] = 0 if t._ctx is None else 1 + max(depth.get(id(p), 0) for p in t._ctx.inputs)
-    return "BT" if view == "layers" or max(depth.values()) > 8 else "LR"
+    return "BT" if view == "layers" or max(depth.values()) > 2 else "LR"
 
 
 def _model(graph: Graph, collapse: bool, max_nodes: int, expand: Collection[str] = (),
@@ -279,20 +280,19 @@ class _Drawer:
             return f"<<B>Forward graph of {name}</B> {escape(value)}>"
         lines = [f"<B>{'Backward' if self.show == 'backward' else 'Forward and backward'} pass of "
                  f"{name}</B> {escape(value)}"]
-        if self.layers:
-            lines.append(f"each layer box: its forward in matrix form and what it gives its "
-                         f"parameters; each red arrow: the gradient ∂{name}/∂(input) a layer "
-                         "sends down, by the layer's rule")
+        if self.layers:  # short lines: the caption must not be what makes a picture wide
+            lines += ["each layer box: its forward in matrix form and the gradients of its parameters;",
+                      f"each red arrow: the gradient ∂{name}/∂(input) a layer sends down, by its rule"]
         else:
-            lines.append(f"red arrows carry ∂{name}/∂(tensor); each is labelled with the local "
-                         "rule and upstream × local = contribution")
+            lines += [f"red arrows carry ∂{name}/∂(tensor), each labelled with",
+                      "the local rule and upstream × local = contribution"]
         if root.size != 1 and (self.trace is None or np.all(self.trace.seed == 1)):
             lines.append(f"seeded with ones: the gradients are those of {name}.sum()")
         elif root.size != 1:  # backward_dot with its own grad=
             lines.append(f"seeded with the grad= given: the gradients are those of ({name} · grad).sum()")
         if self.freed:
-            lines.append("numbers need the graph, which backward() freed: draw before backward(), "
-                         "or call backward(retain_graph=True)")
+            lines += ["no numbers: a backward() from another output freed this graph;",
+                      "draw before that backward(), or call it with retain_graph=True"]
         elif not root.requires_grad:
             lines.append(f"{name} does not require grad: there is no backward pass")
         return "<" + "<BR/>".join(lines) + ">"
