@@ -138,7 +138,7 @@ def test_expand_opens_a_layer_into_its_ops_with_their_rules():
     folded = viz.draw_graph(loss, show="backward").source
     opened = viz.draw_graph(loss, show="backward", expand=["fc1"]).source
     assert "<B>MatMul</B>" not in folded and "<B>MatMul</B>" in opened
-    assert "∂(X@Y)/∂X: G ↦ G@Yᵀ" in opened and "∂(X@Y)/∂X" not in folded  # per-op rules
+    assert "∂(X@Y)/∂Y: G ↦ Xᵀ@G" in opened and "∂(X@Y)" not in folded  # per-op rules
     assert "z1 = x·W1ᵀ + b1" not in opened and "z2 = a1·W2ᵀ + b2" in opened  # fc2 stays a box
     assert opened == viz.draw_graph(loss, show="backward", expand=["fc1: Linear(2→3)"]).source
     with pytest.raises(ValueError, match=r"expand=\['fc9'\] names no module call.*fc1: Linear"):
