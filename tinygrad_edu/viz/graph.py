@@ -180,11 +180,11 @@ def _check_arguments(tensor: Tensor, show: str, rankdir: str | None, view: str |
 
 def _reading_direction(model: GraphModel, view: str) -> str:
     """Bottom to top: the output on top, where reading starts, and the backward pass running
-    down the page.  Only a graph of one or two ops runs left to right (it is short either way)."""
+    down the page.  Only a graph of one op runs left to right (it is short either way)."""
     depth: dict[int, int] = {}
     for t in model.tensors:  # parents first, so each depth is known when needed
         depth[id(t)] = 0 if t._ctx is None else 1 + max(depth.get(id(p), 0) for p in t._ctx.inputs)
-    return "BT" if view == "layers" or max(depth.values()) > 2 else "LR"
+    return "BT" if view == "layers" or max(depth.values()) > 1 else "LR"
 
 
 def _model(graph: Graph, collapse: bool, max_nodes: int, expand: Collection[str] = (),

@@ -15,7 +15,8 @@ from ..formatting import format_array, format_number
 from .labels import escape, escape_lines
 from .layers import Layer, Quantity
 
-FULL = 8  # tensors with at most this many numbers are printed in full
+FULL = 16  # tensors with at most this many numbers are printed in full, if the lines are short
+LINE = 56  # ...and no printed line is longer than this (a box that wide dwarfs the rest)
 HEAT_MAX = 64  # a dimension longer than this gets no heat-map (just the summary)
 GRAD_FILL, GRAD_TEXT, PARAM_FILL, MUTED = "#fdebe8", "#a93226", "#e3eefa", "#6b6b6b"
 
@@ -46,14 +47,22 @@ def heatmap(array: np.ndarray) -> str:
     rows = "".join("<TR>" + "".join(
         f'<TD WIDTH="{width}" HEIGHT="{height}" FIXEDSIZE="TRUE" BGCOLOR="{heat_colour(v / scale)}"></TD>'
         for v in row) + "</TR>" for row in grid)
-    return (f'<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+    # A fixed size, or Graphviz stretches the columns to the width of the box around it.
+    return (f'<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0" '
+            f'FIXEDSIZE="TRUE" WIDTH="{width * grid.shape[1] + 2}" HEIGHT="{height * grid.shape[0] + 2}">'
             f"{rows}</TABLE>")
+
+
+def in_full(value: np.ndarray) -> bool:
+    """Whether the numbers are few and short enough to print them all."""
+    text = format_array(value, FULL)
+    return value.size <= FULL and max(len(line) for line in text.split("\n")) <= LINE
 
 
 def numbers(value: np.ndarray) -> tuple[str, str]:
     """``(text, heat-map)``: the numbers when few, else a one-line range and the heat-map."""
-    if value.size <= FULL:
-        return format_array(value), ""
+    if in_full(value):
+        return format_array(value, FULL), ""
     v = value.astype(np.float64)
     text = (f"mean {format_number(v.mean())}, range [{format_number(v.min())}, "
             f"{format_number(v.max())}]")
@@ -90,7 +99,7 @@ def layer_box(layer: Layer, params: dict[str, np.ndarray], backward: bool) -> st
     if names:
         rows.append(_row(",  ".join(names), size=10, fill=PARAM_FILL))
     for role in ("W", "b"):
-        if role in params and params[role].size <= FULL:
+        if role in params and in_full(params[role]):
             rows += _value_rows(params[role], PARAM_FILL)
     if backward and layer.upstream is not None:
         rows.append(_row(f"{layer.upstream.text}  ({dims(layer.upstream.shape)})", GRAD_TEXT, 10))
@@ -110,7 +119,7 @@ def quantity_rows(q: Quantity) -> list[str]:
     if "\n" in text:  # a small matrix, printed in full below its rule
         rows = [_row(head, GRAD_TEXT, 10, fill=GRAD_FILL), _row(text, GRAD_TEXT, 10, "Courier", GRAD_FILL)]
     else:  # rule and numbers on one line: the picture stays short
-        rows = [_row(f"{head}  =  {text}" if q.value.size <= FULL else f"{head}:  {text}",
+        rows = [_row(f"{head}  =  {text}" if in_full(q.value) else f"{head}:  {text}",
                      GRAD_TEXT, 10, fill=GRAD_FILL)]
     if heat:
         rows.append(f'<TR><TD ALIGN="LEFT" BGCOLOR="{GRAD_FILL}">{heat}</TD></TR>')
