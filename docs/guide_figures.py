@@ -18,6 +18,9 @@ from tinygrad_edu import Tensor, keras, nn, viz
 from tinygrad_edu.viz.layers import LayerView, layer_view
 
 
+README_PICTURE = "chain_rule_backward.svg"  # the picture at the top of the README
+
+
 def chain_rule() -> Tensor:
     """The README's example: L = (a·b + c)²."""
     a = Tensor(2.0, requires_grad=True, name="a")
@@ -163,7 +166,7 @@ def write(folder: pathlib.Path) -> list[pathlib.Path]:
     save("chain_rule_forward.svg", lambda p: viz.save_graph(L, p))
     save("chain_rule_trace.txt", lambda p: _save_trace(L, p))
     L.backward()  # the README's order: backward() first, then the picture of that backward
-    save("chain_rule_backward.svg", lambda p: viz.save_graph(L, p, show="backward"))
+    save(README_PICTURE, lambda p: viz.save_graph(L, p, show="backward"))
 
     L = neuron()
     # Top to bottom: seven ops side by side would shrink to unreadable at page width.

@@ -1,6 +1,7 @@
 """The layer view: layer boxes from module scopes, the tutorial's backward line for line,
 drill-down, the engine's numbers after a plain backward(), size at one screen, determinism."""
 
+import io
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ import pytest
 from figure_sizes import smallest_text, svg_size
 
 import tinygrad_edu as tg
-from tinygrad_edu import keras, nn, viz
+from tinygrad_edu import cli, keras, nn, viz
 from tinygrad_edu.explain import explain, replay
 from tinygrad_edu.nn import functional as F
 from tinygrad_edu.viz.layers import layer_view
@@ -223,3 +224,44 @@ def test_graph_model_between_false_draws_one_edge_per_layer_boundary():
     groups = [item.id for item in layers.items if type(item).__name__ == "GroupItem"]
     between = [(e.src, e.dst) for e in layers.edges if e.src in groups and e.dst in groups]
     assert between == list(zip(groups, groups[1:]))  # fc1 → act1 → fc2 → act2 → loss
+
+
+def test_the_readmes_drawing_line_draws_the_readmes_picture(tmp_path):
+    readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    sys.path.insert(0, os.path.join(ROOT, "docs"))
+    try:
+        import guide_figures
+    finally:
+        sys.path.pop(0)
+    assert f"](docs/figures/guide/{guide_figures.README_PICTURE})" in readme.split("## Run it")[0]
+    quick_start = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[0]
+    line = re.search(r"`(tg\.viz\.save_graph\(L, \"graph\.svg\"[^`]*)`", readme).group(1)
+    namespace: dict = {}
+    with open(os.devnull, "w") as quiet:
+        sys.stdout, saved = quiet, sys.stdout
+        try:
+            exec(compile(quick_start, "README quick start", "exec"), namespace)
+        finally:
+            sys.stdout = saved
+    namespace["tg"].viz.save_graph(namespace["L"], tmp_path / "graph.dot",
+                                   **eval("dict(" + line.split('"graph.svg",', 1)[1].rstrip(")") + ")"))
+    figure = guide_figures.chain_rule()
+    figure.backward()
+    drawn = (tmp_path / "graph.dot").read_text(encoding="utf-8")
+    assert drawn == viz.draw_graph(figure, show="backward").source
+    assert "8 × (-3) = -24" in drawn  # the numbers, although backward() ran first
+
+
+def test_the_demo_draws_the_first_training_step_and_says_so(tmp_path):
+    if viz.find_renderer() is None:
+        pytest.skip("no Graphviz renderer")
+    out = io.StringIO()
+    assert cli.main(["demo", "--epochs", "3", "--out", str(tmp_path)], out=out) == 0
+    printed = out.getvalue()
+    assert "the first training step, before any weight update" in printed
+    first = float(re.search(r"epoch 1/3 +loss ([0-9.]+)", printed).group(1))
+    trace = (tmp_path / "xor_chain_rule.txt").read_text(encoding="utf-8")
+    drawn = float(re.match(r"Chain rule for loss = ([0-9.]+)", trace).group(1))
+    assert abs(drawn - first) < 1e-4  # the picture is of step 1, not of the trained network
+    svg = (tmp_path / "xor_loss_graph.svg").read_text(encoding="utf-8")
+    assert "∂loss/∂W1 = δᵀ·X" in svg and "z1 = X·W1ᵀ + b1" in svg

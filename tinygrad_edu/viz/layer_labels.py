@@ -128,4 +128,5 @@ def quantity_rows(q: Quantity) -> list[str]:
 
 def edge_label(q: Quantity) -> str:
     """The label of the backward edge a layer sends to its input: the rule and its numbers."""
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(quantity_rows(q))}</TABLE>>'
+    rows = "".join(quantity_rows(q))
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'

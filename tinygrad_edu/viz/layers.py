@@ -148,7 +148,8 @@ def _layer(group: GroupItem, model: GraphModel, namer: _Namer, trace: Trace | No
     tensors = {role: model.labels[id(t)] for role, t in roles.items()}
     shapes = {role: tuple(t.shape) for role, t in roles.items()}
     forward: tuple[str, ...] = ()
-    upstream, grads = None, ()
+    upstream: Quantity | None = None
+    grads: tuple[Quantity, ...] = ()
     if rule is not None:
         forward = tuple(_without_missing(fill(line), roles) for line in rule.forward)
         out = roles["out"]
@@ -225,7 +226,7 @@ class _Namer:
             self.count += 1
         k = str(self.count)
         out = roles["out"]
-        symbols = {role: f"{role}{k}" for role in ("W", "b", "z") if role in roles}
+        symbols: dict[str, str] = {role: f"{role}{k}" for role in ("W", "b", "z") if role in roles}
         for role in ("x", "y"):
             if role in roles:
                 symbols[role] = self.symbol.get(id(roles[role])) or self._data_name(roles[role], role)

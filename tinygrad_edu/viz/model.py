@@ -9,8 +9,8 @@ same picture on every run.  Drawing (graph.py) and the backprop page (html.py) u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..explain import Graph, read_graph
