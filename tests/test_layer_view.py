@@ -265,3 +265,15 @@ def test_the_demo_draws_the_first_training_step_and_says_so(tmp_path):
     assert abs(drawn - first) < 1e-4  # the picture is of step 1, not of the trained network
     svg = (tmp_path / "xor_loss_graph.svg").read_text(encoding="utf-8")
     assert "∂loss/∂W1 = δᵀ·X" in svg and "z1 = X·W1ᵀ + b1" in svg
+
+
+def test_rules_are_not_printed_for_calls_they_were_not_written_for():
+    """Same ops, other shapes or axes: a 3-D input to Linear, a softmax over axis 0."""
+    tg.manual_seed(0)
+    x3 = tg.Tensor(np.ones((2, 3, 4)), name="x")
+    out = nn.Linear(4, 2)(x3).sum()
+    assert layer_view(out).layers[0].rule is None
+    x = tg.Tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    assert layer_view(nn.Softmax(axis=0)(x).sum()).layers[0].rule is None
+    assert layer_view(nn.Softmax(axis=1)(x).sum()).layers[0].rule is nn.Softmax.layer_rule
+    assert layer_view(nn.Linear(3, 2)(x).sum()).layers[0].rule is nn.Linear.layer_rule

@@ -202,8 +202,9 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
     Call it **before** ``loss.backward()``, or after ``loss.backward(retain_graph=True)``:
     a plain ``backward()`` frees the graph, and then ``explain`` raises ``GraphFreedError``
     (a ``RuntimeError``) saying so (forward values survive, but what backward needs does
-    not) -- ``replay(tensor)`` then gives the trace of that backward from what it kept.  ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it
-    was; hooks registered on tensors do run (they are part of what backward computes).
+    not) -- ``replay(tensor)`` then gives the trace of that backward from what it kept.
+    ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it was;
+    hooks registered on tensors do run (they are part of what backward computes).
     ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.  ``graph`` is
     ``read_graph(tensor)`` when the caller has already walked the graph (a picture does,
     to check its size first), so it is walked once.

@@ -72,7 +72,7 @@ def dense_rule(activation: LayerRule | None) -> LayerRule:
     params = (("W", "kernel"), ("b", "bias"))
     linear_ops = (("MatMul", "BroadcastTo", "Add"), ("MatMul", "Add"), ("MatMul",))
     if activation is None:
-        return LayerRule(("{out} = {x}·{W} + {b}",), linear, params, linear_ops)
+        return LayerRule(("{out} = {x}·{W} + {b}",), linear, params, linear_ops, x_ndim=2)
     (through,) = activation.grads  # an activation has one input, called {x} in its own rule
 
     def dz(d: np.ndarray, z: np.ndarray, out: np.ndarray, **_: Any) -> np.ndarray:
@@ -87,6 +87,7 @@ def dense_rule(activation: LayerRule | None) -> LayerRule:
         grads=(GradRule("z", through.text.replace("{x}", "{z}"), dz), *map(after, linear)),
         params=params,
         ops=tuple(lin + act for lin in linear_ops for act in activation.ops),
+        x_ndim=2, last_axis=activation.last_axis,
     )
 
 

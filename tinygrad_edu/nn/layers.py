@@ -57,6 +57,7 @@ class Linear(Module):
         params=(("W", "weight"), ("b", "bias")),
         ops=(("Transpose", "MatMul", "BroadcastTo", "Add"), ("Transpose", "MatMul", "Add"),
              ("Transpose", "MatMul")),
+        x_ndim=2,  # (batch, features): for more batch dimensions the sums run over all of them
     )
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -242,6 +243,7 @@ class Softmax(Module):
         grads=(GradRule("x", "∂L/∂{x} = {out} ⊙ (δ − Σⱼ δ ⊙ {out})",
                         lambda d, out, **_: out * (d - (d * out).sum(axis=-1, keepdims=True))),),
         ops=(("LogSoftmax", "Exp"),),
+        last_axis=True,
     )
 
     def __init__(self, axis: int = -1, dim: int | None = None) -> None:
@@ -263,6 +265,7 @@ class LogSoftmax(Softmax):
         grads=(GradRule("x", "∂L/∂{x} = δ − softmax({x}) · Σⱼ δ",
                         lambda d, x, **_: d - softmax_rows(x) * d.sum(axis=-1, keepdims=True)),),
         ops=(("LogSoftmax",),),
+        last_axis=True,
     )
 
     def forward(self, x: Tensor) -> Tensor:

@@ -41,6 +41,8 @@ class LayerRule:
     lists the primitive-op sequences the layer records; a picture prints the rule only for a
     layer call whose recorded ops are one of them, so a hand-made scope with other ops never
     gets a rule it does not follow.  ``upstream`` names δ, the gradient arriving at the output.
+    ``x_ndim`` is the input's rank the texts assume (2 for the matrix rules: one row per
+    sample), and ``last_axis`` says the rule reduces along the last axis only (softmax).
     """
 
     forward: tuple[str, ...]
@@ -48,6 +50,8 @@ class LayerRule:
     params: tuple[tuple[str, str], ...] = ()
     ops: tuple[tuple[str, ...], ...] = ()
     upstream: str = "δ = ∂L/∂{out}"
+    x_ndim: int | None = None
+    last_axis: bool = False
 
     def fill(self, text: str, symbols: dict[str, str]) -> str:
         """``text`` with each ``{role}`` replaced by that layer's symbol (``{W}`` -> ``W1``)."""

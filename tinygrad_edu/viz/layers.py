@@ -184,6 +184,12 @@ def _roles(group: GroupItem, rule: LayerRule, model: GraphModel) -> dict[str, Te
         roles["x"] = external[0]
     if len(external) > 1:
         roles["y"] = external[1]
+    x = roles.get("x")
+    if rule.x_ndim is not None and (x is None or x.ndim != rule.x_ndim):
+        return None  # the matrix texts are written for one row per sample
+    if rule.last_axis and x is not None and any(
+            n.options.get("axis", -1) not in (-1, x.ndim - 1) for n in group.nodes):
+        return None  # a softmax over another axis: the texts' Σⱼ would be the wrong sum
     if any(g.wrt == "z" for g in rule.grads):
         roles["z"] = group.nodes[-1].inputs[0]  # the pre-activation, input of the last op
     return roles
