@@ -346,8 +346,11 @@ def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     out = node.output
     result: list[np.ndarray | None] = [None] * len(node.inputs)
     diagonal = node.elementwise
-    if node._released and not (diagonal and type(node).__module__.startswith("tinygrad_edu.ops")):
-        return result  # after backward() only the built-in elementwise ops need no saved values
+    if node._released and not (diagonal and type(node).__module__.startswith("tinygrad_edu.ops")
+                               and node._versions == tuple([t._version for t in node.inputs])):
+        # After backward() only the built-in elementwise ops need no saved values, and only
+        # while their inputs are unchanged (an optimizer step has not moved the weights).
+        return result
     wanted = [i for i, (x, g) in enumerate(zip(node.inputs, grads))
               if g is not None and x.size <= SMALL and out.size <= SMALL
               and ((diagonal and x.shape == out.shape) or x.size == out.size == 1)]
