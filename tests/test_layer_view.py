@@ -277,3 +277,15 @@ def test_rules_are_not_printed_for_calls_they_were_not_written_for():
     assert layer_view(nn.Softmax(axis=0)(x).sum()).layers[0].rule is None
     assert layer_view(nn.Softmax(axis=1)(x).sum()).layers[0].rule is nn.Softmax.layer_rule
     assert layer_view(nn.Linear(3, 2)(x).sum()).layers[0].rule is nn.Linear.layer_rule
+
+
+def test_after_an_optimizer_step_the_replayed_picture_shows_no_stale_local_derivatives():
+    """The step moves the weights in place: the kept gradients stay, recomputed locals would lie."""
+    a = tg.Tensor(2.0, requires_grad=True, name="a")
+    b = tg.Tensor(-3.0, requires_grad=True, name="b")
+    L = a * b
+    L.backward()
+    assert "1 × (-3) = -3" in viz.draw_graph(L, show="backward").source
+    tg.optim.SGD([a, b], lr=0.1).step()  # b is now -3 - 0.1·2 = -3.2
+    after = viz.draw_graph(L, show="backward").source
+    assert "1 ↦ -3" in after and "-3.2 = " not in after and "× (-3.2)" not in after

@@ -347,7 +347,7 @@ def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     result: list[np.ndarray | None] = [None] * len(node.inputs)
     diagonal = node.elementwise
     if node._released and not (diagonal and type(node).__module__.startswith("tinygrad_edu.ops")
-                               and node._versions == tuple([t._version for t in node.inputs])):
+                               and node._versions in (None, tuple([t._version for t in node.inputs]))):
         # After backward() only the built-in elementwise ops need no saved values, and only
         # while their inputs are unchanged (an optimizer step has not moved the weights).
         return result
