@@ -85,3 +85,15 @@ def test_misuse_names_the_problem():
         layers.Add()(tg.Tensor(A))
     with pytest.raises(ValueError, match="same shape"):
         layers.Add()([tg.Tensor(A), tg.Tensor(B)])
+
+
+def test_several_outputs_predict_one_array_each_and_fit_says_it_is_not_supported():
+    tg.manual_seed(0)
+    a = keras.Input(shape=(3,), name="a")
+    hidden = layers.Dense(4)(a)
+    model = keras.Model(inputs=a, outputs=[layers.Dense(1)(hidden), layers.Dense(2)(hidden)])
+    first, second = model.predict(A, batch_size=10)
+    assert first.shape == (64, 1) and second.shape == (64, 2)
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(NotImplementedError, match="2 outputs.*not supported yet"):
+        model.fit(A, Y, verbose=0)

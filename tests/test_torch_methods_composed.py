@@ -191,3 +191,19 @@ def test_star_import_keeps_sum_max_min_abs_round_pow():
     exec("from tinygrad_edu import *", names)
     assert not {"sum", "max", "min", "abs", "round", "pow"} & set(names)
     assert tg.sum is tg.functional.sum and names["logsumexp"] is tg.logsumexp
+
+
+@pytest.mark.parametrize("make", [lambda x: x.exp(), lambda x: x.sigmoid(), lambda x: x.tanh(),
+                                  lambda x: x.log_softmax(0)])
+def test_changing_an_output_its_op_saved_stops_backward_as_in_pytorch(make):
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = make(x)
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"needs its output's values.*add_ changed that output"):
+        y.sum().backward()
+    y2 = make(x).clone()  # the advice works: the saved output stays untouched
+    y2.add_(1.0)
+    y2.sum().backward()
+    fresh = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    make(fresh).sum().backward()
+    np.testing.assert_allclose(x.grad.data, fresh.grad.data, rtol=1e-12)

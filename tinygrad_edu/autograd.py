@@ -205,11 +205,7 @@ def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
             tracer: Tracer | None) -> tuple[Tensor | None, ...]:
     """The op's backward, checked: one gradient per input (None where none flows)."""
     if node._released:
-        raise GraphFreedError(
-            f"backward through {node.name} a second time: its graph was freed by the "
-            "first backward. Pass retain_graph=True to the first backward() call if you "
-            "need to go through the same graph twice."
-        )
+        raise node.released_error()
     node._versions is None or node.check_versions()  # inputs changed in place since recorded?
     raw = node.backward(grad_out)
     raw = raw if type(raw) is tuple else (raw,)

@@ -64,6 +64,9 @@ class Function:
     saves_nothing: ClassVar[bool] = False
     # What the last graph-freeing backward sent through this node, (grad_out, grads); see release.
     last_backward: tuple[Tensor, tuple[Tensor | None, ...]] | None = None
+    # True when backward reads the output's values (exp, sigmoid, tanh...): changing that
+    # output in place afterwards (y.add_(1)) must stop this node's backward, as in PyTorch.
+    saves_output: ClassVar[bool] = False
     # The inputs' in-place versions when this node was recorded (None if it saves nothing):
     # backward refuses to run on values changed since, as PyTorch's version counter does.
     _versions: tuple[int, ...] | None = None
@@ -169,6 +172,21 @@ class Function:
             return
         self._saved = None
         self._released = True
+
+    def released_error(self) -> RuntimeError:
+        """Why this node cannot run backward: freed by an earlier backward, or its output was
+        changed in place after it was computed."""
+        changed_by = getattr(self, "_output_changed_by", None)
+        if changed_by is not None:
+            return RuntimeError(
+                f"{self.name} needs its output's values for its gradient, but {changed_by} changed "
+                "that output in place afterwards (PyTorch refuses this too). Change a copy "
+                "(y = y.clone(); y.add_(1)) or write y = y + 1")
+        from .autograd import GraphFreedError  # autograd imports this module
+        return GraphFreedError(
+            f"backward through {self.name} a second time: its graph was freed by the "
+            "first backward. Pass retain_graph=True to the first backward() call if you "
+            "need to go through the same graph twice.")
 
     def check_versions(self) -> bool:
         """Refuse an input changed in place (``t[i] = v``, ``+=``, an optimizer step) after this

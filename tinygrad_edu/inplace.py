@@ -39,6 +39,8 @@ def record_in_place(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> 
     old = type(t)._from_op(t.data, t._ctx)
     if t._ctx is not None:
         t._ctx._output_ref = weakref.ref(old)
+        if t._ctx.saves_output:  # PyTorch's rule: the values it saved are the ones now changed
+            t._ctx._released, t._ctx._output_changed_by = True, op
     new = compute(old)
     t.data, t._ctx, t._requires_grad = new.data, new._ctx, new._requires_grad
     if new._ctx is not None:

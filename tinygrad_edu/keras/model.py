@@ -254,6 +254,11 @@ class Model(Layer):
         is not a terminal), 2 one line per epoch.
         """
         self._require_compiled("fit")
+        if self._graph is not None and len(self._graph[1]) > 1:
+            raise NotImplementedError(
+                f"fit: {self.model_name} has {len(self._graph[1])} outputs; training a model with "
+                "several outputs (a loss per output) is not supported yet. Train one model per "
+                "output, or join the outputs with layers.Concatenate into one")
         X, Y = model_inputs(x, "fit", self._input_names()), samples(y, "y", "fit")
         if count(X) != len(Y):
             raise ValueError(f"x and y have different numbers of samples: {count(X)} and {len(Y)}")
@@ -349,8 +354,9 @@ class Model(Layer):
             return scores
         return scores["loss"] if len(scores) == 1 else list(scores.values())
 
-    def predict(self, x: Any, batch_size: int | None = 32, verbose: int = 0) -> np.ndarray:
-        """Outputs for x as a NumPy array, in evaluation mode and without recording a graph."""
+    def predict(self, x: Any, batch_size: int | None = 32, verbose: int = 0) -> Any:
+        """Outputs for x as a NumPy array (a list of them for several outputs), in evaluation
+        mode and without recording a graph."""
         X = model_inputs(x, "predict", self._input_names())
         batch_size = _batch_size(batch_size, "predict")
         n = count(X)
@@ -359,11 +365,13 @@ class Model(Layer):
         self.eval()
         try:
             with no_grad():
-                outs = [self.forward(tensors(take(X, slice(i, i + step)))).data
+                outs = [self.forward(tensors(take(X, slice(i, i + step))))
                         for i in range(0, n, step)]
         finally:
             self.train(was_training)
-        return np.concatenate(outs) if outs else np.zeros((0,))
+        if outs and isinstance(outs[0], list):  # several outputs: one array per output
+            return [np.concatenate([batch[k].data for batch in outs]) for k in range(len(outs[0]))]
+        return np.concatenate([o.data for o in outs]) if outs else np.zeros((0,))
 
     # -- inspection and weights ---------------------------------------------------------------------
     def summary(self, print_fn: Callable[[str], Any] = print) -> str:

@@ -33,6 +33,7 @@ class Sigmoid(Function):
 
     rules = ("∂σ(x)/∂x = σ(x)·(1-σ(x))",)
     elementwise = True
+    saves_output = True
 
     def forward(ctx, x):
         # exp(-|x|) never overflows; the two branches are the same function rearranged.
@@ -49,6 +50,7 @@ class Tanh(Function):
 
     rules = ("∂tanh(x)/∂x = 1-tanh²(x)",)
     elementwise = True
+    saves_output = True
 
     def forward(ctx, x):
         return np.tanh(x)
@@ -66,6 +68,7 @@ class LogSoftmax(Function):
     """
 
     rules = ("∂logsoftmax(x)ᵢ/∂xⱼ = [i=j] - softmax(x)ⱼ",)
+    saves_output = True
 
     def forward(ctx, x, axis):
         shifted = x - x.max(axis=axis, keepdims=True)

@@ -88,6 +88,7 @@ class Pow(Function):
 
     rules = ("∂(xʸ)/∂x = y·xʸ⁻¹", "∂(xʸ)/∂y = xʸ·ln x")
     elementwise = True
+    saves_output = True
 
     def forward(ctx, x, y):
         return np.power(x, y)
@@ -105,6 +106,7 @@ class Exp(Function):
 
     rules = ("∂(eˣ)/∂x = eˣ",)
     elementwise = True
+    saves_output = True
 
     def forward(ctx, x):
         return np.exp(x)
