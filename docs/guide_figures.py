@@ -14,7 +14,11 @@ from collections.abc import Callable
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu import Tensor, nn, viz
+from tinygrad_edu import Tensor, keras, nn, viz
+from tinygrad_edu.viz.layers import LayerView, layer_view
+
+
+README_PICTURE = "chain_rule_backward.svg"  # the picture at the top of the README
 
 
 def chain_rule() -> Tensor:
@@ -82,6 +86,69 @@ def mlp_on_xor() -> Tensor:
     return loss
 
 
+def tutorial_network() -> tuple[Tensor, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """The tutorial's 2→4→1 sigmoid network as Keras layers (its (in, out) weight layout),
+    with the tutorial's start W = randn·0.5 (biases small, not 0), on XOR, mean BCE, float64."""
+    rng = np.random.default_rng(0)
+    w = {"W1": rng.normal(size=(2, 4)) * 0.5, "b1": rng.normal(size=4) * 0.1,
+         "W2": rng.normal(size=(4, 1)) * 0.5, "b2": rng.normal(size=1) * 0.1}
+    previous = tg.get_default_dtype()
+    tg.set_default_dtype(np.float64)
+    try:
+        model = keras.Sequential([keras.layers.Dense(4, activation="sigmoid", input_dim=2),
+                                  keras.layers.Dense(1, activation="sigmoid")])
+    finally:
+        tg.set_default_dtype(previous)
+    for layer, k in zip(model.layers, "12"):
+        layer.kernel.data[...] = w[f"W{k}"]
+        layer.bias.data[...] = w[f"b{k}"]
+    X, labels = tg.data.make_xor()
+    X, y = X.astype(np.float64), labels.reshape(-1, 1).astype(np.float64)
+    loss = nn.functional.binary_cross_entropy(model(Tensor(X, name="X")), Tensor(y, name="y"))
+    return loss, w, X, y
+
+
+# The tutorial's backward(), line by line, beside the layer-view line that computes the same
+# thing: (tutorial line, the tensor it makes, layer name, role in that layer's rule).
+TUTORIAL_LINES = (
+    ("dz2 = a2 - y", "z2", "dense_1", "z"),
+    ("dW2 = (1/m) * a1.T @ dz2", "W2", "dense_1", "W"),
+    ("db2 = (1/m) * np.sum(dz2, axis=0)", "b2", "dense_1", "b"),
+    ("da1 = dz2 @ W2.T", "a1", "dense_1", "x"),
+    ("dz1 = da1 * (a1 * (1 - a1))", "z1", "dense", "z"),
+    ("dW1 = (1/m) * X.T @ dz1", "W1", "dense", "W"),
+    ("db1 = (1/m) * np.sum(dz1, axis=0)", "b1", "dense", "b"),
+)
+
+
+def tutorial_backward(w: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """The tutorial's hand-written gradients, with its late 1/m moved onto every δ as the
+    engine has it (the engine's δ = ∂L/∂z2 is (a2 - y)/m: the mean's 1/m is in it)."""
+    m = X.shape[0]
+    a1 = 1 / (1 + np.exp(-(X @ w["W1"] + w["b1"])))
+    a2 = 1 / (1 + np.exp(-(a1 @ w["W2"] + w["b2"])))
+    dz2 = a2 - y
+    da1 = dz2 @ w["W2"].T
+    dz1 = da1 * (a1 * (1 - a1))
+    return {"z2": dz2 / m, "W2": a1.T @ dz2 / m, "b2": dz2.sum(axis=0) / m, "a1": da1 / m,
+            "z1": dz1 / m, "W1": X.T @ dz1 / m, "b1": dz1.sum(axis=0) / m}
+
+
+def tutorial_table(view: LayerView, hand: dict[str, np.ndarray]) -> str:
+    """The side-by-side table: tutorial line, layer-view line, and how far apart their numbers are."""
+    rows = ["| the tutorial's `backward()` | the layer view, drawn from the engine | shape | max difference |",
+            "|---|---|---|---|"]
+    for line, name, layer_name, role in TUTORIAL_LINES:
+        q = view.layer(layer_name).grad(role)
+        assert q is not None and q.value is not None, (layer_name, role)
+        diff = float(np.max(np.abs(q.value - hand[name])))
+        shape = "×".join(map(str, q.shape))
+        # Below 1e-15 the two float64 computations differ only in rounding (and by how much
+        # depends on the BLAS build), so the table says so instead of printing the noise.
+        rows.append(f"| `{line}` | `{q.text}` | {shape} | {'< 1e-15' if diff < 1e-15 else f'{diff:.1e}'} |")
+    return "\n".join(rows) + "\n"
+
+
 def _save_trace(tensor: Tensor, path: pathlib.Path) -> None:
     path.write_text(str(tg.explain(tensor)) + "\n", encoding="utf-8")
 
@@ -97,8 +164,9 @@ def write(folder: pathlib.Path) -> list[pathlib.Path]:
 
     L = chain_rule()
     save("chain_rule_forward.svg", lambda p: viz.save_graph(L, p))
-    save("chain_rule_backward.svg", lambda p: viz.save_graph(L, p, show="backward"))
     save("chain_rule_trace.txt", lambda p: _save_trace(L, p))
+    L.backward()  # the README's order: backward() first, then the picture of that backward
+    save(README_PICTURE, lambda p: viz.save_graph(L, p, show="backward"))
 
     L = neuron()
     # Top to bottom: seven ops side by side would shrink to unreadable at page width.
@@ -123,4 +191,11 @@ def write(folder: pathlib.Path) -> list[pathlib.Path]:
 
     loss = mlp_on_xor()
     save("mlp_ops.svg", lambda p: viz.save_graph(loss, p, collapse=False, values=False, grads=False))
+    save("mlp_layers_fc1.svg", lambda p: viz.save_graph(loss, p, show="backward", expand=["fc1"]))
+
+    loss, w, X, y = tutorial_network()
+    view = layer_view(loss, tg.explain(loss))
+    save("tutorial_layers_backward.svg", lambda p: viz.save_graph(loss, p, show="backward"))
+    save("tutorial_layers.md", lambda p: p.write_text(tutorial_table(view, tutorial_backward(w, X, y)),
+                                                      encoding="utf-8"))
     return written

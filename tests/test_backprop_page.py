@@ -64,11 +64,16 @@ def test_hostile_names_stay_text(tmp_path):
     assert text.count("<script") == 2  # the data block and the page's own script
 
 
-def test_the_page_needs_the_graph():
+def test_the_page_after_a_plain_backward_shows_that_backward(tmp_path):
     loss = network()
-    loss.backward()
+    before = open(viz.save_backprop_html(loss, tmp_path / "before.html"), encoding="utf-8").read()
+    loss.backward()  # no retain_graph: the page replays the gradients this backward kept
+    after = open(viz.save_backprop_html(loss, tmp_path / "after.html"), encoding="utf-8").read()
+    assert after == before
+    other = network()
+    (other * 2.0).backward()  # the kept numbers are another output's: refused, clearly
     with pytest.raises(RuntimeError, match="retain_graph=True"):
-        viz.save_backprop_html(loss, os.path.join(tempfile.gettempdir(), "never-written.html"))
+        viz.save_backprop_html(other, os.path.join(tempfile.gettempdir(), "never-written.html"))
 
 
 # -- in a real browser --------------------------------------------------------------------------

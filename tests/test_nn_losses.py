@@ -101,7 +101,8 @@ def test_loss_modules_match_functions():
     ]
     for module, fn, a, b in pairs:
         np.testing.assert_array_equal(module(a, b).data, fn(a, b).data)
-        assert module(a, b)._ctx.scope == (type(module).__name__,)  # one box in graph pictures
+        # One box in graph pictures: the module's, around the function's (which has the rule).
+        assert module(a, b)._ctx.scope == (type(module).__name__, fn.__name__)
     summed = nn.CrossEntropyLoss(reduction="sum")(x, labels)
     np.testing.assert_allclose(summed.data, 4 * F.cross_entropy(x, labels).data)
     assert repr(nn.MSELoss(reduction="none")) == "MSELoss(reduction='none')"

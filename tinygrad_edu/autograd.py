@@ -106,7 +106,7 @@ def run_backward(
                 if g is not None:
                     pending.add(inp, g)
             if not retain_graph:
-                node.release()
+                node.release(grad_out, grads)  # keeps only what a later picture shows
     return sink.captured
 
 

@@ -350,6 +350,7 @@ def command_graph(args: argparse.Namespace, out: TextIO) -> int:
 
 def command_demo(args: argparse.Namespace, out: TextIO) -> int:
     from . import nn, optim
+    from .explain import replay
     from .random import manual_seed
 
     if args.epochs < 1 or args.lr <= 0:
@@ -362,30 +363,36 @@ def command_demo(args: argparse.Namespace, out: TextIO) -> int:
     opt = optim.SGD(model.parameters(), lr=args.lr)
     print(f"Training the XOR network {model.short_repr()} (sigmoid, mean squared error, full-batch "
           f"gradient descent, lr={format_number(args.lr)}) for {args.epochs} epochs", file=out)
+    os.makedirs(args.out, exist_ok=True)
+    graph = os.path.join(args.out, "xor_loss_graph.svg")
+    page = os.path.join(args.out, "xor_backprop.html")
+    trace_path = os.path.join(args.out, "xor_chain_rule.txt")
     progress = Progress(args.epochs, out)
     for epoch in range(1, args.epochs + 1):
         opt.zero_grad()
         loss = loss_fn(model(X), y)
         loss.backward()
+        if epoch == 1:
+            # Drawn at the first step, before any update: the gradients are large there (after
+            # training they are ~1e-5 and every box shows zeros).  The plain backward() above
+            # left its numbers on the graph, so the pictures show exactly what it computed.
+            loss.name = "loss"
+            save_graph(loss, graph, show="backward")
+            save_backprop_html(loss, page)
+            with open(trace_path, "w", encoding="utf-8") as f:
+                f.write(str(replay(loss)) + "\n")
         opt.step()
         progress.update(epoch, loss.item())
     progress.close()
 
-    loss = loss_fn(model(X), y)  # a fresh graph to draw: backward has not freed this one
-    loss.name = "loss"
     predictions = ", ".join(format_number(v) for v in model(X).data.ravel())
-    print(f"final loss {format_number(loss.item())}; predictions for 00, 01, 10, 11: {predictions}",
-          file=out)
-    os.makedirs(args.out, exist_ok=True)
-    graph = save_graph(loss, os.path.join(args.out, "xor_loss_graph.svg"), show="backward")
-    page = save_backprop_html(loss, os.path.join(args.out, "xor_backprop.html"))
-    trace_path = os.path.join(args.out, "xor_chain_rule.txt")
-    with open(trace_path, "w", encoding="utf-8") as f:
-        f.write(str(explain(loss)) + "\n")
-    print("wrote:", file=out)
-    for path, what in ((graph, "the loss graph, gradients flowing back with the chain rule on every edge"),
-                       (page, "step through backprop in a browser (Previous/Next, slider, arrow keys)"),
-                       (trace_path, "the chain-rule trace as text")):
+    print(f"final loss {format_number(loss_fn(model(X), y).item())}; predictions for 00, 01, 10, "
+          f"11: {predictions}", file=out)
+    print("wrote (the first training step, before any weight update, where the gradients are "
+          "largest):", file=out)
+    for path, what in ((graph, "the layer view: each layer one box, its backward rules and numbers"),
+                       (page, "step through that backward pass op by op in a browser"),
+                       (trace_path, "the chain-rule trace of that step as text")):
         print(f"  {path}   ({what})", file=out)
     return EXIT_OK
 

@@ -202,8 +202,9 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
     Call it **before** ``loss.backward()``, or after ``loss.backward(retain_graph=True)``:
     a plain ``backward()`` frees the graph, and then ``explain`` raises ``GraphFreedError``
     (a ``RuntimeError``) saying so (forward values survive, but what backward needs does
-    not).  ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it
-    was; hooks registered on tensors do run (they are part of what backward computes).
+    not) -- ``replay(tensor)`` then gives the trace of that backward from what it kept.
+    ``explain`` runs the real backward with ``capture=`` so ``.grad`` stays as it was;
+    hooks registered on tensors do run (they are part of what backward computes).
     ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.  ``graph`` is
     ``read_graph(tensor)`` when the caller has already walked the graph (a picture does,
     to check its size first), so it is walked once.
@@ -233,6 +234,49 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
                                   capture=needing, tracer=recorder)
     steps = recorder.steps()
     return Trace(tensor, seed.data, steps, graph.labels, grads, tensors)
+
+
+def replay(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> Trace:
+    """The trace of the plain ``backward()`` that already ran on ``tensor``, from what it kept.
+
+    A graph-freeing backward leaves on every node the gradients it sent through it
+    (``Function.release``); this walks the nodes in the engine's order (the reverse of
+    ``graph_tensors``, which is the order ``run_backward`` ran) and hands those numbers to
+    the same recorder ``explain`` uses, so the steps, sums and gradients are that pass's
+    own.  Nothing is recomputed except local derivatives of elementwise built-in ops (their
+    backward needs no saved values).  ``grad`` is the seed that backward started from (ones
+    by default, as ``backward()`` uses).  Raises ``GraphFreedError`` when a node kept nothing
+    or the kept numbers started from another seed -- e.g. the graph was freed by a backward
+    from another output (``(2 * L).backward()``), whose numbers are not ``L``'s.
+    """
+    graph = read_graph(tensor) if graph is None else graph
+    nodes = [t._ctx for t in reversed(graph.tensors) if t._ctx is not None]
+    expected = np.ones(tensor.shape) if grad is None else np.asarray(getattr(grad, "data", grad))
+    if not nodes or any(getattr(n, "last_backward", None) is None for n in nodes) \
+            or not np.array_equal(nodes[0].last_backward[0].data, expected):
+        raise GraphFreedError(
+            f"replay(): the graph of {graph.label(tensor)} was not freed by a backward() from it "
+            "with this seed, so there is nothing to replay. Call tg.explain(loss) before "
+            "loss.backward(), or use loss.backward(retain_graph=True).")
+    seed = nodes[0].last_backward[0]
+    recorder = _Recorder(graph.labels, tensor, seed)
+    totals: dict[int, Tensor] = {id(tensor): seed}
+    grads: dict[int, Tensor] = {}
+    with no_grad():
+        for node in nodes:
+            grad_out, sent = node.last_backward
+            grads[id(node.output)] = grad_out
+            recorder.on_step(node, node.output, grad_out, sent)
+            for inp, g in zip(node.inputs, sent):
+                if g is None:
+                    continue
+                if id(inp) in totals:  # two contributions meet: the sum the engine made
+                    total = totals[id(inp)] + g
+                    recorder.on_accumulate(inp, totals[id(inp)], g, total)
+                    g = total
+                totals[id(inp)] = g
+    grads.update((key, g) for key, g in totals.items() if key not in grads)
+    return Trace(tensor, seed.data, recorder.steps(), graph.labels, grads, graph.tensors)
 
 
 class _Recorder:
@@ -302,6 +346,11 @@ def _local_derivatives(node: Any, grads: tuple) -> list[np.ndarray | None]:
     out = node.output
     result: list[np.ndarray | None] = [None] * len(node.inputs)
     diagonal = node.elementwise
+    if node._released and not (diagonal and type(node).__module__.startswith("tinygrad_edu.ops")
+                               and node._versions in (None, tuple([t._version for t in node.inputs]))):
+        # After backward() only the built-in elementwise ops need no saved values, and only
+        # while their inputs are unchanged (an optimizer step has not moved the weights).
+        return result
     wanted = [i for i, (x, g) in enumerate(zip(node.inputs, grads))
               if g is not None and x.size <= SMALL and out.size <= SMALL
               and ((diagonal and x.shape == out.shape) or x.size == out.size == 1)]

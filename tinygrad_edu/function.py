@@ -62,6 +62,8 @@ class Function:
     # True when backward needs no values from the forward pass (only shapes and options, as
     # add, neg, sum, reshape): like PyTorch, such a node may be run by a second backward().
     saves_nothing: ClassVar[bool] = False
+    # What the last graph-freeing backward sent through this node, (grad_out, grads); see release.
+    last_backward: tuple[Tensor, tuple[Tensor | None, ...]] | None = None
     # True when backward reads the output's values (exp, sigmoid, tanh...): changing that
     # output in place afterwards (y.add_(1)) must stop this node's backward, as in PyTorch.
     saves_output: ClassVar[bool] = False
@@ -156,9 +158,16 @@ class Function:
         """The name PyTorch gives such a node (``t.grad_fn.name()``): ``MulBackward0``."""
         return f"{self.name}Backward0"
 
-    def release(self) -> None:
+    def release(self, grad_out: Tensor | None = None, grads: tuple[Tensor | None, ...] = ()) -> None:
         """Drop what forward saved; a later backward through this node is an error (unless
-        the op needs no saved values: ``saves_nothing``)."""
+        the op needs no saved values: ``saves_nothing``).
+
+        The gradients this backward sent through the node are kept instead, so a picture or
+        trace drawn after a plain ``backward()`` still has its numbers (``explain.replay``):
+        one attribute store per node, and arrays that live exactly as long as the graph.
+        """
+        if grad_out is not None:
+            self.last_backward = (grad_out, grads)
         if self.saves_nothing:
             return
         self._saved = None

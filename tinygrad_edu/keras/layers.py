@@ -18,6 +18,7 @@ from .. import nn
 from ..config import get_default_dtype
 from ..nn.init import INITIALIZERS
 from ..nn.layers import ACTIVATIONS
+from ..nn.rules import GradRule, LayerRule
 from ..optim.optimizer import check_range
 from ..tensor import Tensor
 from .checks import check_bool, check_int
@@ -58,12 +59,49 @@ def _initialize(name: str | Callable, tensor: Tensor, fan_in: int, fan_out: int)
     INITIALIZERS[name](tensor, None, (fan_in, fan_out))
 
 
+def dense_rule(activation: LayerRule | None) -> LayerRule:
+    """Dense's layer rule: the (in, out) kernel's matrix rules, after the activation's own.
+
+    The kernel is the transpose of nn.Linear's weight, so ∂L/∂K = xᵀ·δ (the tutorial's
+    ``a1.T @ dz2``) and ∂L/∂x = δ·Kᵀ.  With an activation, δ is first taken through it:
+    ∂L/∂z = ∂L/∂out ⊙ f'(z), and the matrix rules use that.
+    """
+    linear = (GradRule("W", "∂L/∂{W} = {x}ᵀ·δ", lambda d, x, **_: x.T @ d),
+              GradRule("b", "∂L/∂{b} = Σₙ δ", lambda d, **_: d.sum(axis=0)),
+              GradRule("x", "∂L/∂{x} = δ·{W}ᵀ", lambda d, W, **_: d @ W.T))
+    params = (("W", "kernel"), ("b", "bias"))
+    linear_ops = (("MatMul", "BroadcastTo", "Add"), ("MatMul", "Add"), ("MatMul",))
+    if activation is None:
+        return LayerRule(("{out} = {x}·{W} + {b}",), linear, params, linear_ops, x_ndim=2)
+    (through,) = activation.grads  # an activation has one input, called {x} in its own rule
+
+    def dz(d: np.ndarray, z: np.ndarray, out: np.ndarray, **_: Any) -> np.ndarray:
+        return through.numpy(d, x=z, out=out)
+
+    def after(rule: GradRule) -> GradRule:
+        return GradRule(rule.wrt, rule.text.replace("δ", "∂L/∂{z}"),
+                        lambda d, **v: rule.numpy(dz(d, **v), **v))
+
+    return LayerRule(
+        forward=("{z} = {x}·{W} + {b}", activation.forward[0].replace("{x}", "{z}")),
+        grads=(GradRule("z", through.text.replace("{x}", "{z}"), dz), *map(after, linear)),
+        params=params,
+        ops=tuple(lin + act for lin in linear_ops for act in activation.ops),
+        x_ndim=2, last_axis=activation.last_axis,
+    )
+
+
 class Dense(Layer):
     """y = activation(x @ kernel + bias), kernel of shape (input_dim, units).
 
     ``kernel_initializer`` defaults to Glorot uniform, U(-√(6/(in+out)), √(6/(in+out))),
     and ``bias_initializer`` to zeros, as in Keras.
     """
+
+    # Its layer rule for each activation that has one (nn.layers.ACTIVATIONS, see dense_rule).
+    layer_rules = {name: dense_rule(getattr(make, "layer_rule", None))
+                   for name, make in ACTIVATIONS.items()
+                   if hasattr(make, "layer_rule") or make is nn.Identity}
 
     def __init__(self, units: int, activation: str | Callable | None = None, use_bias: bool = True,
                  input_shape: tuple[int, ...] | None = None,

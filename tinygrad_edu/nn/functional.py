@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ..config import get_default_dtype
+from ..config import get_default_dtype, module_scope
 from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from ..random import generator
 from ..tensor import Tensor, where
+from .rules import GradRule, LayerRule, one_hot, softmax_rows
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "dropout",
@@ -178,19 +179,36 @@ def _same_shape(input: Tensor, target: Tensor, who: str) -> None:
         )
 
 
+# Each loss records its ops under its own name (``module_scope``), so the layer view draws
+# the call as one box with the rule below; n is the number of elements, N of samples.
+MSE_LOSS_RULE = LayerRule(
+    forward=("{out} = mean(({x} − {y})²)",),
+    grads=(GradRule("x", "∂L/∂{x} = δ · 2({x} − {y}) / n", lambda d, x, y, **_: d * 2 * (x - y) / x.size),),
+    ops=(("Add", "Mul", "Sum", "Mul"),))
+
+
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error:  ℓᵢ = (xᵢ - yᵢ)²,  reduced by mean (default), sum or none."""
     input, target = _float_pair(input, target)
     _same_shape(input, target, "mse_loss")
-    diff = input - target
-    return _reduce(diff * diff, reduction, "mse_loss")
+    with module_scope("mse_loss"):
+        diff = input - target
+        return _reduce(diff * diff, reduction, "mse_loss")
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Mean absolute error:  ℓᵢ = |xᵢ - yᵢ|  (subgradient 0 where xᵢ = yᵢ)."""
     input, target = _float_pair(input, target)
     _same_shape(input, target, "l1_loss")
-    return _reduce((input - target).abs(), reduction, "l1_loss")
+    with module_scope("l1_loss"):
+        return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+L1_LOSS_RULE = LayerRule(
+    forward=("{out} = mean(|{x} − {y}|)",),
+    grads=(GradRule("x", "∂L/∂{x} = δ · sign({x} − {y}) / n",
+                    lambda d, x, y, **_: d * np.sign(x - y) / x.size),),
+    ops=(("Add", "Neg", "Maximum", "Sum", "Mul"),))
 
 
 def check_probabilities(t: Tensor, what: str, who: str, hint: str) -> None:
@@ -230,8 +248,18 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     check_probabilities(input, "input (probabilities)", who,
                         "; if these are logits, use binary_cross_entropy_with_logits")
     check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
-    return _reduce(loss, reduction, who)
+    with module_scope(who):
+        loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+        return _reduce(loss, reduction, who)
+
+
+# The clamp at log = -100 adds ops but changes nothing for probabilities away from 0 and 1.
+BINARY_CROSS_ENTROPY_RULE = LayerRule(
+    forward=("{out} = −mean({y}·log {x} + (1 − {y})·log(1 − {x}))",),
+    grads=(GradRule("x", "∂L/∂{x} = δ · ({x} − {y}) / (n·{x}(1 − {x}))",
+                    lambda d, x, y, **_: d * (x - y) / (x.size * x * (1 - x))),),
+    ops=(("Where", "Log", "Where", "Maximum", "Mul", "Neg", "Add", "Where", "Log", "Where",
+          "Maximum", "Mul", "Add", "Neg", "Sum", "Mul"),))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -245,8 +273,17 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, reduction: str 
     who = "binary_cross_entropy_with_logits"
     _same_shape(input, target, who)
     check_probabilities(target, "target", who, "; targets are 0/1 labels or soft labels")
-    loss = input.maximum(0.0) - input * target + (1.0 + (-input.abs()).exp()).log()
-    return _reduce(loss, reduction, who)
+    with module_scope(who):
+        loss = input.maximum(0.0) - input * target + (1.0 + (-input.abs()).exp()).log()
+        return _reduce(loss, reduction, who)
+
+
+BINARY_CROSS_ENTROPY_WITH_LOGITS_RULE = LayerRule(
+    forward=("{out} = −mean({y}·log σ({x}) + (1 − {y})·log(1 − σ({x})))",),
+    grads=(GradRule("x", "∂L/∂{x} = δ · (σ({x}) − {y}) / n",
+                    lambda d, x, y, **_: d * (1 / (1 + np.exp(-x)) - y) / x.size),),
+    ops=(("Maximum", "Mul", "Neg", "Add", "Neg", "Maximum", "Neg", "Exp", "Add", "Log", "Add",
+          "Sum", "Mul"),))
 
 
 def _check_class_scores(input: Tensor, who: str) -> None:
@@ -292,11 +329,23 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     target = as_tensor(target)
     _check_class_scores(input, "nll_loss")
     _check_labels(input, target, "nll_loss")
-    if input.ndim == 1:
-        picked = input[target.data]
+    with module_scope("nll_loss"):
+        return _picked_log_likelihood(input, target, reduction, "nll_loss")
+
+
+def _picked_log_likelihood(log_probs: Tensor, target: Tensor, reduction: str, who: str) -> Tensor:
+    if log_probs.ndim == 1:
+        picked = log_probs[target.data]
     else:
-        picked = input[np.arange(input.shape[0]), target.data]  # one entry per row
-    return _reduce(-picked, reduction, "nll_loss")
+        picked = log_probs[np.arange(log_probs.shape[0]), target.data]  # one entry per row
+    return _reduce(-picked, reduction, who)
+
+
+NLL_LOSS_RULE = LayerRule(
+    forward=("{out} = −(1/N) Σₙ {x}[n, {y}ₙ]",),
+    grads=(GradRule("x", "∂L/∂{x} = −δ · onehot({y}) / N",
+                    lambda d, x, y, **_: -d * one_hot(y, x.shape[-1], x.dtype) / y.size),),
+    ops=(("GetItem", "Neg", "Sum", "Mul"),))
 
 
 def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -309,15 +358,32 @@ def cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor
     input = as_tensor(input)
     target = as_tensor(target, like=input)
     _check_class_scores(input, "cross_entropy")
-    log_probs = input.log_softmax(axis=-1)
     if target.dtype.kind == "f" and target.shape == input.shape:
         target = target.astype(input.dtype) if target.dtype != input.dtype else target
-        loss = -(target * log_probs).sum(axis=-1)
-        return _reduce(loss, reduction, "cross_entropy")
+        with module_scope("cross_entropy"):
+            loss = -(target * input.log_softmax(axis=-1)).sum(axis=-1)
+            return _reduce(loss, reduction, "cross_entropy")
     if target.dtype.kind == "f" and target.ndim == input.ndim:
         raise ValueError(
             f"cross_entropy: probability targets must have the input's shape {input.shape}, "
             f"got {target.shape}"
         )
     _check_labels(input, target, "cross_entropy")
-    return nll_loss(log_probs, target, reduction=reduction)
+    with module_scope("cross_entropy"):
+        return _picked_log_likelihood(input.log_softmax(axis=-1), target, reduction, "cross_entropy")
+
+
+# For integer labels; the softmax and the log cancel into softmax - onehot.
+CROSS_ENTROPY_RULE = LayerRule(
+    forward=("{out} = −(1/N) Σₙ log softmax({x})[n, {y}ₙ]",),
+    grads=(GradRule("x", "∂L/∂{x} = δ · (softmax({x}) − onehot({y})) / N",
+                    lambda d, x, y, **_: d * (softmax_rows(x) - one_hot(y, x.shape[-1], x.dtype)) / y.size),),
+    ops=(("LogSoftmax", "GetItem", "Neg", "Sum", "Mul"),))
+
+# The losses' layer rules by the name their calls record (the layer view looks them up here).
+LOSS_RULES = {
+    "mse_loss": MSE_LOSS_RULE, "l1_loss": L1_LOSS_RULE,
+    "binary_cross_entropy": BINARY_CROSS_ENTROPY_RULE,
+    "binary_cross_entropy_with_logits": BINARY_CROSS_ENTROPY_WITH_LOGITS_RULE,
+    "nll_loss": NLL_LOSS_RULE, "cross_entropy": CROSS_ENTROPY_RULE,
+}

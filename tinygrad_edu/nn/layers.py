@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from . import functional as F
 from . import init as init_
 from .module import Module, Parameter
+from .rules import GradRule, LayerRule, elementwise, softmax_rows
 
 __all__ = [
     "Linear", "Embedding", "Dropout", "Flatten", "Identity",
@@ -44,6 +45,20 @@ class Linear(Module):
     ``rng`` (a ``np.random.Generator``) makes one layer reproducible on its own; otherwise
     the global generator (``tg.manual_seed``) is used.
     """
+
+    # The chain rule of the whole layer, as the layer view prints it (nn/rules.py); a test
+    # checks each NumPy line against the engine.  δ = ∂L/∂out arrives from above, one row
+    # per sample: the weight sums over samples, the input gets one row back per sample.
+    layer_rule = LayerRule(
+        forward=("{out} = {x}·{W}ᵀ + {b}",),
+        grads=(GradRule("W", "∂L/∂{W} = δᵀ·{x}", lambda d, x, **_: d.T @ x),
+               GradRule("b", "∂L/∂{b} = Σₙ δ", lambda d, **_: d.sum(axis=0)),
+               GradRule("x", "∂L/∂{x} = δ·{W}", lambda d, W, **_: d @ W)),
+        params=(("W", "weight"), ("b", "bias")),
+        ops=(("Transpose", "MatMul", "BroadcastTo", "Add"), ("Transpose", "MatMul", "Add"),
+             ("Transpose", "MatMul")),
+        x_ndim=2,  # (batch, features): for more batch dimensions the sums run over all of them
+    )
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str | Callable[[Tensor], Any] | None = None,
@@ -176,6 +191,9 @@ class Identity(Module):
 class ReLU(Module):
     """y = max(x, 0)."""
 
+    layer_rule = elementwise("{out} = relu({x})", "[{x} > 0]", lambda x, **_: (x > 0).astype(x.dtype),
+                             ("ReLU",))
+
     def forward(self, x: Tensor) -> Tensor:
         return F.relu(x)
 
@@ -183,12 +201,19 @@ class ReLU(Module):
 class Sigmoid(Module):
     """y = 1 / (1 + exp(-x))."""
 
+    # σ' written with the saved output, as the tutorial writes it: a(1 - a).
+    layer_rule = elementwise("{out} = σ({x})", "{out}(1 − {out})", lambda out, **_: out * (1 - out),
+                             ("Sigmoid",))
+
     def forward(self, x: Tensor) -> Tensor:
         return F.sigmoid(x)
 
 
 class Tanh(Module):
     """y = tanh(x)."""
+
+    layer_rule = elementwise("{out} = tanh({x})", "(1 − {out}²)", lambda out, **_: 1 - out * out,
+                             ("Tanh",))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.tanh(x)
@@ -211,6 +236,16 @@ class LeakyReLU(Module):
 class Softmax(Module):
     """y = exp(x) / sum(exp(x)) along ``axis`` (``dim`` is accepted as PyTorch's name)."""
 
+    # Not elementwise: each output row depends on the whole input row, so the rule is the
+    # Jacobian-vector product out ⊙ (δ - Σⱼ δⱼ outⱼ), per row (for the default last axis).
+    layer_rule = LayerRule(
+        forward=("{out} = softmax({x})",),
+        grads=(GradRule("x", "∂L/∂{x} = {out} ⊙ (δ − Σⱼ δ ⊙ {out})",
+                        lambda d, out, **_: out * (d - (d * out).sum(axis=-1, keepdims=True))),),
+        ops=(("LogSoftmax", "Exp"),),
+        last_axis=True,
+    )
+
     def __init__(self, axis: int = -1, dim: int | None = None) -> None:
         super().__init__()
         self.axis = axis if dim is None else dim
@@ -224,6 +259,14 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     """y = x - log(sum(exp(x))) along ``axis``, computed stably."""
+
+    layer_rule = LayerRule(
+        forward=("{out} = log softmax({x})",),
+        grads=(GradRule("x", "∂L/∂{x} = δ − softmax({x}) · Σⱼ δ",
+                        lambda d, x, **_: d - softmax_rows(x) * d.sum(axis=-1, keepdims=True)),),
+        ops=(("LogSoftmax",),),
+        last_axis=True,
+    )
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.axis)

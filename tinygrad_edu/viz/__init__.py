@@ -1,9 +1,11 @@
 """Pictures of the graph and of backprop: ``draw_graph``, ``save_graph``, ``save_backprop_html``.
 
-model.py decides what is drawn (folding module calls), graph.py writes the DOT source,
-labels.py escapes text for it, renderer.py finds a Graphviz program, html.py builds the
-step-through page.  All of it only reads the graph: the walk, the names and the numbers
-come from ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
+model.py decides what is drawn (folding module calls), layers.py reads the layer view
+(each layer call with its declared rule and numbers) as data, graph.py is the entry point
+and drawer.py writes the DOT source (layer_labels.py the layer boxes, labels.py escapes),
+renderer.py finds a Graphviz program, html.py builds the step-through page.  All of it
+only reads the graph: the walk, the names and the numbers come from
+``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
 """
 
 from .graph import BackwardDot, GraphPicture, GraphTooLarge, backward_dot, draw_graph, save_graph

@@ -3,57 +3,39 @@
 The forward view shows tensors (name, shape, dtype, value, gradient) and the ops between
 them.  The backward view keeps the same layout and reverses the arrows: gradient flows from
 the output to the leaves, and every edge carries the chain rule -- the op's local rule and
-upstream × local = contribution -- taken from ``tg.explain``, i.e. from the engine's own
-backward pass.  Each picture reads one ``explain.Graph`` (one walk) and at most one ``Trace``
-(one traced backward).  Only reading happens here: no tensor or ``.grad`` changes.
+upstream × local = contribution (the op view), or a layer's matrix rule (the layer view) --
+taken from ``tg.explain``, i.e. from the engine's own backward pass (or, after a plain
+``backward()``, from what that pass kept: ``explain.replay``).  Each picture reads one
+``explain.Graph`` (one walk) and at most one ``Trace``; ``drawer.py`` writes the DOT.
+Only reading happens here: no tensor or ``.grad`` changes.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-import graphviz
 import numpy as np
 
 from ..autograd import GraphFreedError
-from ..explain import Graph, Step, Trace, explain, read_graph, rule_text
-from ..formatting import describe, format_array, format_number, format_options, format_shape
+from ..explain import Graph, Trace, explain, read_graph, replay
 from ..tensor import Tensor
-from .labels import escape, escape_lines
-from .model import Edge, GraphModel, GroupItem, OpItem, TensorItem
+from .drawer import Drawer, GraphPicture
+from .model import GraphModel
 from .renderer import HOW_TO_GET_ONE, RendererNotFound, find_renderer, render
 
-EDGE_SMALL = 3  # edge labels show scalars and vectors up to this many numbers, shapes beyond
 SHOWS = ("forward", "backward", "both")
-
-# Colours: parameters blue, constants grey, the output yellow, gradients red.
-FILL = {"param": "#e3eefa", "const": "#f0f0f0", "result": "#ffffff", "root": "#fff3c4"}
-GRAD_FILL, GRAD_TEXT, BACK_EDGE = "#fdebe8", "#a93226", "#c0392b"
-FORWARD_EDGE, OP_FILL, GROUP_FILL, MUTED = "#5d6d7e", "#efe6fa", "#e4f4ea", "#6b6b6b"
 
 
 class GraphTooLarge(ValueError):
     """The graph has more nodes than ``max_nodes``: a picture that big would be unreadable."""
 
 
-class GraphPicture(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that displays in Jupyter through whichever renderer exists.
-
-    The plain ``Digraph`` calls a program named ``dot``; this one falls back to
-    ``graphviz-pure`` when there is no system Graphviz.
-    """
-
-    def _repr_image_svg_xml(self) -> str:
-        return render(self.source, "svg").decode("utf-8")
-
-    def _repr_image_png(self) -> bytes:
-        return render(self.source, "png")
-
-
 def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, grads: bool = True,
-               rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True) -> GraphPicture:
+               rankdir: str | None = None, max_nodes: int = 200, collapse: bool = True,
+               view: str | None = None, expand: Collection[str] = ()) -> GraphPicture:
     """Draw the graph that computed ``tensor``; returns a ``graphviz.Digraph`` (Jupyter shows it).
 
     ``show="forward"`` draws the computation; ``"backward"`` draws gradient flowing from
@@ -64,22 +46,35 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
     forward view the gradient is ``.grad`` (leaves, after ``backward()``); in the backward view
     it is every tensor's gradient from the traced pass, shown as a sum when a tensor is
     used more than once.  A non-scalar ``tensor`` is seeded with ones (the gradient of its
-    sum).  With ``collapse=True`` each module call (``fc1: Linear(2→4)``) is one box;
-    ``collapse=False`` shows every op.  A picture over ``max_nodes`` nodes raises
-    ``GraphTooLarge`` instead.  Call it before ``backward()`` (or after
-    ``backward(retain_graph=True)``) to get numbers on the backward edges: a plain
-    ``backward()`` frees the graph, and the edges then show the rules only.
+    sum).
+
+    ``view="layers"`` (the default for a graph made by modules) draws each layer call as
+    one box with its forward in matrix form (``z1 = x·W1ᵀ + b1``) and its backward rules
+    (``∂L/∂W1 = δᵀ·x``) with the engine's numbers -- see ``viz.layers.layer_view``;
+    ``expand=["fc1"]`` opens the named layers into their primitive ops.  ``view="ops"``
+    draws ops: with ``collapse=True`` each module call is one box, ``collapse=False`` shows
+    every op.  ``rankdir`` defaults to bottom-to-top for layers and deep graphs (the output
+    on top, where reading starts) and left-to-right for small ones.  A picture over
+    ``max_nodes`` nodes raises ``GraphTooLarge`` instead.  After a plain ``backward()`` the
+    numbers are the ones that backward computed (kept on the freed graph, see
+    ``explain.replay``).
     """
-    _check_arguments(tensor, show, rankdir)
+    _check_arguments(tensor, show, rankdir, view)
     graph = read_graph(tensor)
-    model = _model(graph, collapse, max_nodes)  # refuse a huge picture before tracing it
+    view = view or ("layers" if collapse and any(t._ctx.scope for t in graph.tensors
+                                                 if t._ctx is not None) else "ops")
+    model = _model(graph, collapse or view == "layers", max_nodes, expand, view)  # size first
     trace, freed = None, False
     if show != "forward" and tensor.requires_grad:
         try:
             trace = explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype), graph=graph)
-        except GraphFreedError:  # a plain backward() ran: draw the rules without numbers
-            freed = True
-    return _Drawer(model, trace, show, values, grads, rankdir, freed).picture
+        except GraphFreedError:  # a plain backward() ran: draw the numbers it kept
+            try:
+                trace = replay(tensor, graph=graph)
+            except GraphFreedError:  # freed by another backward: the rules without numbers
+                freed = True
+    return Drawer(model, trace, show, values, grads, rankdir or _reading_direction(model, view),
+                   freed, layers=view == "layers").picture
 
 
 def save_graph(tensor: Tensor, path: str | os.PathLike[str], **options: Any) -> str:
@@ -126,35 +121,63 @@ class BackwardDot:
 
 
 def backward_dot(tensor: Tensor, grad: Any = None, *, values: bool = True, grads: bool = True,
-                 rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True) -> BackwardDot:
+                 rankdir: str | None = None, max_nodes: int = 200, collapse: bool = True,
+                 view: str = "ops", expand: Collection[str] = ()) -> BackwardDot:
     """The backward view of ``draw_graph`` as DOT source, with the ids a step-through page needs.
 
-    It runs ``tg.explain(tensor, grad)`` once -- so it raises what ``explain`` raises, a freed
-    graph included -- and draws that trace, giving every gradient cell an id (as a link:
-    Graphviz keeps ids only there).  ``BackwardDot`` says which op box, which edges and which
-    gradient cells belong to each backward step; the options are those of ``draw_graph``.
+    It runs ``tg.explain(tensor, grad)`` once -- or, after a plain ``backward()``, replays
+    the numbers that backward kept (``explain.replay``) -- and draws that trace, giving every
+    gradient cell an id (as a link: Graphviz keeps ids only there).  ``BackwardDot`` says
+    which op box, which edges and which gradient cells belong to each backward step; the
+    options are those of ``draw_graph``.
     """
-    trace = explain(tensor, grad)
-    _check_arguments(tensor, "backward", rankdir)
-    drawer = _Drawer(_model(trace.graph, collapse, max_nodes), trace, "backward", values, grads,
-                     rankdir, page=True)
+    try:
+        trace = explain(tensor, grad)
+    except GraphFreedError:  # a plain backward() ran: the numbers it kept, if they are this seed's
+        trace = replay(tensor, grad)
+    _check_arguments(tensor, "backward", rankdir, view)
+    model = _model(trace.graph, collapse or view == "layers", max_nodes, expand, view)
+    drawer = Drawer(model, trace, "backward", values, grads,
+                    rankdir or _reading_direction(model, view), page=True, layers=view == "layers")
     return BackwardDot(drawer.picture.source, trace, drawer.node_of_step, drawer.edges_of_step,
                        drawer.grad_cells)
 
 
-# -- building the DOT source --------------------------------------------------------------------
-def _check_arguments(tensor: Tensor, show: str, rankdir: str) -> None:
+# -- checks and choices ------------------------------------------------------------------------
+def _check_arguments(tensor: Tensor, show: str, rankdir: str | None, view: str | None) -> None:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"draw_graph() takes a Tensor, got {type(tensor).__name__}")
     if show not in SHOWS:
         raise ValueError(f"draw_graph: show must be one of {SHOWS}, got {show!r}")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if view not in (None, "layers", "ops"):
+        raise ValueError(f"draw_graph: view must be 'layers' (one box per layer call) or 'ops' "
+                         f"(every primitive op), got {view!r}")
 
 
-def _model(graph: Graph, collapse: bool, max_nodes: int) -> GraphModel:
+def _reading_direction(model: GraphModel, view: str) -> str:
+    """Bottom to top: the output on top, where reading starts, and the backward pass running
+    down the page.  Only a graph of one op runs left to right (it is short either way)."""
+    depth: dict[int, int] = {}
+    for t in model.tensors:  # parents first, so each depth is known when needed
+        depth[id(t)] = 0 if t._ctx is None else 1 + max(depth.get(id(p), 0) for p in t._ctx.inputs)
+    return "BT" if view == "layers" or max(depth.values()) > 1 else "LR"
+
+
+def _model(graph: Graph, collapse: bool, max_nodes: int, expand: Collection[str] = (),
+           view: str = "ops") -> GraphModel:
     """What will be drawn; a picture of more than ``max_nodes`` boxes is refused."""
-    model = GraphModel(graph.root, collapse=collapse, graph=graph)
+    if isinstance(expand, str):
+        raise TypeError(f"draw_graph: expand takes a list of layer names, e.g. expand=[{expand!r}]")
+    calls = {label for t in graph.tensors if t._ctx is not None for label in t._ctx.scope}
+    names = calls | {label.split(": ", 1)[0] for label in calls}
+    unknown = [name for name in expand if name not in names]
+    if unknown:
+        raise ValueError(f"draw_graph: expand={unknown!r} names no module call of this graph; "
+                         f"its calls are {', '.join(sorted(calls)) or 'none (no modules were used)'}")
+    model = GraphModel(graph.root, collapse=collapse, graph=graph, expand=expand,
+                       between=view != "layers")
     if model.node_count > max_nodes:
         raise GraphTooLarge(
             f"the graph of {model.labels[id(graph.root)]} has {model.node_count} nodes to "
@@ -163,254 +186,3 @@ def _model(graph: Graph, collapse: bool, max_nodes: int) -> GraphModel:
             "call is one box, or pass a larger max_nodes="
         )
     return model
-
-
-class _Drawer:
-    """Writes one picture's DOT source from its model and, for the backward view, its trace."""
-
-    def __init__(self, model: GraphModel, trace: Trace | None, show: str, values: bool, grads: bool,
-                 rankdir: str, freed: bool = False, page: bool = False) -> None:
-        self.model, self.trace, self.freed = model, trace, freed
-        self.show, self.values, self.grads, self.page = show, values, grads, page
-        self.step_of_node = {id(s.node): s for s in trace} if trace else {}
-        self.parts: dict[int, list[np.ndarray]] = {}  # contributions into each tensor, in order
-        for step in trace or ():
-            for c in step.contributions:
-                if c.value is not None:
-                    self.parts.setdefault(id(c.input), []).append(c.value)
-        # What the backprop page needs to find on the drawing (see BackwardDot).
-        self.node_of_step = {s.number: model.item_id(s.node) for s in trace or ()}
-        self.edges_of_step: dict[int, list[str]] = {}
-        self.grad_cells: dict[str, Tensor] = {}
-        self.picture = self._draw(rankdir)
-
-    def _draw(self, rankdir: str) -> GraphPicture:
-        g = GraphPicture(name="tinygrad_edu", graph_attr={
-            "rankdir": rankdir, "fontname": "Helvetica", "fontsize": "12", "nodesep": "0.25",
-            "ranksep": "0.45", "labelloc": "t", "label": self._caption(), "bgcolor": "white",
-        }, node_attr={"fontname": "Helvetica", "fontsize": "11"},
-            edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
-        clusters: dict[tuple[str, ...], Any] = {}
-        for item in self.model.items:
-            target = self._cluster(item.place, g, clusters)
-            if isinstance(item, TensorItem) and _is_literal(item):
-                target.node(item.id, f"<{escape(item.label)}>", shape="box", style="rounded,filled",
-                            fillcolor=FILL["const"], color="#b3b6b7", fontsize="10", height="0.25",
-                            width="0.3", margin="0.05,0.02", id=item.id)
-            elif isinstance(item, TensorItem):
-                target.node(item.id, self._tensor_label(item), shape="plain", id=item.id)
-            elif isinstance(item, OpItem):
-                target.node(item.id, self._op_label(item), shape="box", style="rounded,filled",
-                            fillcolor=OP_FILL, color="#8e7cc3", margin="0.08,0.03", id=item.id)
-            else:
-                target.node(item.id, self._group_label(item), shape="box", style="rounded,filled",
-                            fillcolor=GROUP_FILL, color="#52be80", penwidth="1.5", id=item.id)
-        for place in sorted(clusters, key=len, reverse=True):  # inner boxes go into outer ones
-            (clusters[place[:-1]] if len(place) > 1 else g).subgraph(clusters[place])
-        for number, edge in enumerate(self.model.edges, start=1):
-            self._edge(g, edge, f"e{number}")
-        return g
-
-    def _cluster(self, place: tuple[str, ...], g: Any, clusters: dict) -> Any:
-        """The subgraph (module box) for ``place``, created with its parents on first use."""
-        if not place:
-            return g
-        for depth in range(1, len(place) + 1):
-            key = place[:depth]
-            if key not in clusters:
-                clusters[key] = graphviz.Digraph(name=f"cluster_{len(clusters) + 1}", graph_attr={
-                    "label": f"<<B>{escape(key[-1])}</B>>", "style": "rounded,dashed",
-                    "color": "#7f8c8d", "fontsize": "11", "labeljust": "l"})
-        return clusters[place]
-
-    def _caption(self) -> str:
-        name = escape(self.model.labels[id(self.model.root)])
-        root = self.model.root
-        value = f"= {format_number(root.data.item())}" if root.size == 1 else \
-            f"(shape {format_shape(root.shape)})"
-        if self.show == "forward":
-            return f"<<B>Forward graph of {name}</B> {escape(value)}>"
-        lines = [f"<B>{'Backward' if self.show == 'backward' else 'Forward and backward'} pass of "
-                 f"{name}</B> {escape(value)}",
-                 f"red arrows carry ∂{name}/∂(tensor); each is labelled with the local rule and "
-                 "upstream × local = contribution"]
-        if root.size != 1 and (self.trace is None or np.all(self.trace.seed == 1)):
-            lines.append(f"seeded with ones: the gradients are those of {name}.sum()")
-        elif root.size != 1:  # backward_dot with its own grad=
-            lines.append(f"seeded with the grad= given: the gradients are those of ({name} · grad).sum()")
-        if self.freed:
-            lines.append("numbers need the graph, which backward() freed: draw before backward(), "
-                         "or call backward(retain_graph=True)")
-        elif not root.requires_grad:
-            lines.append(f"{name} does not require grad: there is no backward pass")
-        return "<" + "<BR/>".join(lines) + ">"
-
-    # -- node labels ------------------------------------------------------------------------
-    def _tensor_label(self, item: TensorItem) -> str:
-        t = item.tensor
-        rows = [self._title_row(item)]
-        if self.values:
-            rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT FACE="Courier" POINT-SIZE="10">'
-                        f"{escape_lines(format_array(t.data))}</FONT></TD></TR>")
-        grad = self._grad_text(t)
-        if grad is not None:
-            rows.append(self._grad_row(item, grad))
-        return (f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" STYLE="rounded" '
-                f'COLOR="#7f8c8d" BGCOLOR="{FILL[item.kind]}">{"".join(rows)}</TABLE>>')
-
-    def _title_row(self, item: TensorItem) -> str:
-        t = item.tensor
-        kind = {"param": "leaf", "const": "constant", "root": "output", "result": ""}[item.kind]
-        meta = f"{format_shape(t.shape)} {t.dtype}" + (f" · {kind}" if kind else "")
-        return (f'<TR><TD ALIGN="LEFT"><B>{escape(item.label)}</B>  '
-                f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{escape(meta)}</FONT></TD></TR>')
-
-    def _grad_text(self, t: Tensor) -> str | None:
-        """``grad = ...`` for this tensor, or None when there is none to show."""
-        if not self.grads:
-            return None
-        if self.trace is not None:
-            g = self.trace.grad(t)
-            if g is None:
-                return None
-            parts = self.parts.get(id(t), [])
-            if len(parts) > 1 and _fits(g):
-                return "grad = " + " + ".join(describe(p) for p in parts) + f" = {describe(g)}"
-            prefix = f"grad (sum of {len(parts)} contributions) =" if len(parts) > 1 else "grad ="
-            return _titled(prefix, g)
-        if t.grad is not None:
-            return _titled("grad =", t.grad.data)
-        return None
-
-    def _grad_row(self, item: TensorItem, grad: str) -> str:
-        """The red gradient row; on the backprop page it gets an id so the page can reveal it."""
-        extra = ""
-        if self.page:
-            cell = f"{item.id}_grad"
-            self.grad_cells[cell] = item.tensor
-            extra = f' ID="{cell}" HREF="#{cell}"'  # Graphviz only keeps cell ids on links
-        return (f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{GRAD_FILL}"{extra}><FONT FACE="Courier" '
-                f'POINT-SIZE="10" COLOR="{GRAD_TEXT}">{escape_lines(grad)}</FONT></TD></TR>')
-
-    def _op_label(self, item: OpItem) -> str:
-        node = item.node
-        options = format_options(node.options)
-        extra = f'<BR/><FONT POINT-SIZE="9">{escape(options)}</FONT>' if options else ""
-        return f"<<B>{escape(node.name)}</B>{extra}>"
-
-    def _group_label(self, item: GroupItem) -> str:
-        """A folded module call: its name, its ops, and the parameters only it uses."""
-        count = f"{len(item.nodes)} op{'s' if len(item.nodes) > 1 else ''}"
-        ops = " → ".join(n.name for n in item.nodes)
-        rows = [f'<TR><TD ALIGN="LEFT"><B>{escape(item.scope[-1])}</B></TD></TR>',
-                f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="{MUTED}">{count}: {escape(ops)}'
-                "</FONT></TD></TR>"]
-        for leaf in item.folded:
-            t = leaf.tensor
-            if _is_literal(leaf):
-                rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="{MUTED}">constant '
-                            f"{escape(leaf.label)}</FONT></TD></TR>")
-                continue
-            meta = f"{format_shape(t.shape)} {t.dtype}"
-            rows.append(f'<TR><TD ALIGN="LEFT" BGCOLOR="{FILL[leaf.kind]}"><B>{escape(leaf.label)}</B>  '
-                        f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{escape(meta)}</FONT></TD></TR>')
-            if self.values:
-                rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BGCOLOR="{FILL[leaf.kind]}">'
-                            f'<FONT FACE="Courier" POINT-SIZE="10">{escape_lines(format_array(t.data))}'
-                            "</FONT></TD></TR>")
-            grad = self._grad_text(t)
-            if grad is not None:
-                rows.append(self._grad_row(leaf, grad))
-        return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
-
-    # -- edges ---------------------------------------------------------------------------------
-    def _edge(self, g: Any, edge: Edge, edge_id: str) -> None:
-        forward = self.show in ("forward", "both")
-        backward = self.show in ("backward", "both")
-        if forward:
-            g.edge(edge.src, edge.dst, color=FORWARD_EDGE, id=f"{edge_id}f" if backward else edge_id)
-        if not backward:
-            return
-        attrs = {"dir": "back", "color": BACK_EDGE, "fontcolor": GRAD_TEXT, "id": edge_id}
-        if forward:
-            attrs.update(constraint="false", style="dashed")
-        if not edge.uses:  # op -> its output: the upstream gradient enters the op here
-            maker = self.step_of_node.get(id(edge.tensor._ctx))
-            if maker is not None:
-                self.edges_of_step.setdefault(maker.number, []).append(edge_id)
-            g.edge(edge.src, edge.dst, **attrs)
-            return
-        if not edge.tensor.requires_grad:  # a constant: no gradient flows into it
-            g.edge(edge.src, edge.dst, color="#b3b6b7", style="dotted", dir="none",
-                   id=edge_id, **({"constraint": "false"} if forward else {}))
-            return
-        for node, _ in edge.uses:
-            step = self.step_of_node.get(id(node))
-            if step is not None:
-                self.edges_of_step.setdefault(step.number, []).append(edge_id)
-        g.edge(edge.src, edge.dst, label=self._chain_label(edge), **attrs)
-
-    def _chain_label(self, edge: Edge) -> str:
-        """The chain rule on one edge: the local rule, then upstream × local = contribution."""
-        if len(edge.uses) == 1 and not isinstance(self.model.item_of_node[id(edge.uses[0][0])],
-                                                  GroupItem):
-            node, index = edge.uses[0]
-            rule = rule_text(node, index)
-            step = self.step_of_node.get(id(node))
-            lines = [f'<I>{escape(rule)}</I>']
-            if step is not None:
-                lines.append(escape(_product(step, index)))
-            return "<" + "<BR/>".join(lines) + ">"
-        group = self.model.item_of_node[id(edge.uses[0][0])]
-        name = group.scope[-1] if isinstance(group, GroupItem) else edge.uses[0][0].name
-        lines = [f"<I>through {escape(name)}</I>"]
-        values = [_contribution(self.step_of_node.get(id(n)), i) for n, i in edge.uses]
-        if values and all(v is not None for v in values):
-            total = np.sum([np.asarray(v, dtype=np.float64) for v in values], axis=0)
-            lines.append(escape(f"contribution = {_short(total)}"))
-        return "<" + "<BR/>".join(lines) + ">"
-
-
-def _contribution(step: Step | None, index: int) -> np.ndarray | None:
-    return None if step is None else step.contributions[index].value
-
-
-def _product(step: Step, index: int) -> str:
-    """``upstream × local = contribution`` with numbers when small, shapes otherwise."""
-    c = step.contributions[index]
-    if c.value is None:
-        return "no gradient"
-    up = step.upstream
-    if c.local is not None:
-        sign = "×" if up.size == 1 and c.local.size == 1 else "⊙"
-        if _fits(up) and _fits(c.value):
-            local = describe(c.local)
-            local = f"({local})" if local.startswith("-") else local
-            return f"{describe(up)} {sign} {local} = {describe(c.value)}"
-        return f"upstream {format_shape(up.shape)} {sign} local = {format_shape(c.value.shape)}"
-    if _fits(up) and _fits(c.value):
-        return f"{describe(up)} ↦ {describe(c.value)}"
-    return f"upstream {format_shape(up.shape)} ↦ {format_shape(c.value.shape)}"
-
-
-def _is_literal(item: TensorItem) -> bool:
-    """An unnamed one-element constant (the 2 in ``x * 2``): drawn as just its value."""
-    t = item.tensor
-    return item.kind == "const" and t.size == 1 and not t.name
-
-
-def _fits(array: np.ndarray) -> bool:
-    """Small enough to print on an edge: a scalar or a vector of at most EDGE_SMALL numbers."""
-    return array.ndim <= 1 and array.size <= EDGE_SMALL
-
-
-def _short(array: np.ndarray) -> str:
-    return describe(array) if _fits(array) else format_shape(array.shape)
-
-
-def _titled(prefix: str, array: np.ndarray) -> str:
-    text = format_array(array)
-    return f"{prefix} {text}" if "\n" not in text and len(text) < 40 else f"{prefix}\n{text}"
-
-
-

@@ -9,6 +9,7 @@ same picture on every run.  Drawing (graph.py) and the backprop page (html.py) u
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,13 +71,18 @@ class GraphModel:
     disappear and parameters used only there are listed inside it.  Outer modules are drawn
     as labelled boxes around their contents.  ``graph`` is ``root``'s ``explain.Graph`` when
     the caller already has it (a ``Trace`` carries the one it read), so it is walked once.
+    ``expand`` names module calls (``"fc1"`` or the whole label) to draw op by op anyway.
+    With ``between=False`` (the layer view) a tensor passed from one module box to others is
+    not drawn as a box of its own: the edge between the two boxes stands for it.
     """
 
-    def __init__(self, root: Tensor, collapse: bool = True, graph: Graph | None = None) -> None:
+    def __init__(self, root: Tensor, collapse: bool = True, graph: Graph | None = None,
+                 expand: Collection[str] = (), between: bool = True) -> None:
         graph = read_graph(root) if graph is None else graph
         if graph.root is not root:
             raise ValueError("GraphModel: graph= was read from another tensor than root")
         self.root = root
+        self.expand, self.between = frozenset(expand), between
         self.tensors = graph.tensors
         self.labels = graph.labels
         self.consumers: dict[int, list[Use]] = {}
@@ -103,7 +109,8 @@ class GraphModel:
         """
         nodes = [t._ctx for t in self.tensors if t._ctx is not None]
         scopes = {n.scope for n in nodes if n.scope}
-        innermost = {s for s in scopes if not any(len(o) > len(s) and o[:len(s)] == s for o in scopes)}
+        innermost = {s for s in scopes if not any(len(o) > len(s) and o[:len(s)] == s for o in scopes)
+                     and not self.expanded(s)}
         parent: dict[int, int] = {id(n): id(n) for n in nodes if n.scope in innermost}
 
         def find(k: int) -> int:
@@ -130,6 +137,11 @@ class GraphModel:
             groups[id(n)] = by_root[key]
         return groups
 
+    def expanded(self, scope: tuple[str, ...]) -> bool:
+        """Whether the call ``scope`` is to be drawn op by op (named in ``expand``)."""
+        label = scope[-1]
+        return label in self.expand or label.split(": ", 1)[0] in self.expand
+
     def _folded_into(self, t: Tensor) -> GroupItem | None:
         """The group a leaf is listed inside: parameters and scalar constants used by one group only."""
         if t._ctx is not None or t is self.root or not (t.requires_grad or t.size == 1):
@@ -146,6 +158,8 @@ class GraphModel:
             return False
         group = self.groups[id(t._ctx)]
         uses = self.consumers.get(id(t), ())
+        if not self.between:  # the layer view: passed on to other boxes only
+            return bool(uses) and all(id(n) in self.groups for n, _ in uses)
         return bool(uses) and all(self.groups.get(id(n)) is group for n, _ in uses)
 
     def _leaf_place(self, t: Tensor) -> tuple[str, ...]:
