@@ -11,6 +11,7 @@ backward pass.  Each picture reads one ``explain.Graph`` (one walk) and at most 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,8 @@ class GraphPicture(graphviz.Digraph):
 
 
 def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, grads: bool = True,
-               rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True) -> GraphPicture:
+               rankdir: str = "LR", max_nodes: int = 200, collapse: bool = True,
+               rules: Callable[[Any, int], str] = rule_text) -> GraphPicture:
     """Draw the graph that computed ``tensor``; returns a ``graphviz.Digraph`` (Jupyter shows it).
 
     ``show="forward"`` draws the computation; ``"backward"`` draws gradient flowing from
@@ -79,7 +81,7 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
             trace = explain(tensor, grad=np.ones(tensor.shape, dtype=tensor.dtype), graph=graph)
         except GraphFreedError:  # a plain backward() ran: draw the rules without numbers
             freed = True
-    return _Drawer(model, trace, show, values, grads, rankdir, freed).picture
+    return _Drawer(model, trace, show, values, grads, rankdir, freed, rules=rules).picture
 
 
 def save_graph(tensor: Tensor, path: str | os.PathLike[str], **options: Any) -> str:
@@ -169,8 +171,9 @@ class _Drawer:
     """Writes one picture's DOT source from its model and, for the backward view, its trace."""
 
     def __init__(self, model: GraphModel, trace: Trace | None, show: str, values: bool, grads: bool,
-                 rankdir: str, freed: bool = False, page: bool = False) -> None:
-        self.model, self.trace, self.freed = model, trace, freed
+                 rankdir: str, freed: bool = False, page: bool = False,
+                 rules: Callable[[Any, int], str] = rule_text) -> None:
+        self.model, self.trace, self.freed, self.rules = model, trace, freed, rules
         self.show, self.values, self.grads, self.page = show, values, grads, page
         self.step_of_node = {id(s.node): s for s in trace} if trace else {}
         self.parts: dict[int, list[np.ndarray]] = {}  # contributions into each tensor, in order
@@ -333,7 +336,7 @@ class _Drawer:
             return
         attrs = {"dir": "back", "color": BACK_EDGE, "fontcolor": GRAD_TEXT, "id": edge_id}
         if forward:
-            attrs.update(constraint="false", style="dashed")
+            attrs.update(style="dashed")  # a layout edge too: dot then keeps its label clear of others
         if not edge.uses:  # op -> its output: the upstream gradient enters the op here
             maker = self.step_of_node.get(id(edge.tensor._ctx))
             if maker is not None:
@@ -355,7 +358,7 @@ class _Drawer:
         if len(edge.uses) == 1 and not isinstance(self.model.item_of_node[id(edge.uses[0][0])],
                                                   GroupItem):
             node, index = edge.uses[0]
-            rule = rule_text(node, index)
+            rule = self.rules(node, index)
             step = self.step_of_node.get(id(node))
             lines = [f'<I>{escape(rule)}</I>']
             if step is not None:

@@ -25,7 +25,7 @@ from .renderer import render
 
 
 def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse: bool = False,
-                       max_nodes: int = 200, rankdir: str = "TB") -> str:
+                       max_nodes: int = 200, rankdir: str = "TB", rules: Any = None) -> str:
     """Write the step-through page for the backward pass of ``tensor`` to ``path``.
 
     The file is self-contained (inline SVG, CSS and script; no fonts or network).  Steps
