@@ -366,6 +366,41 @@ def test_pan_and_zoom(browser, tmp_path):
     photograph(browser, tmp_path / "0-zoomed.png")
 
 
+def deep_network(layers=6):
+    x = Tensor([[0.5, -1.0]], name="x")
+    h = x
+    for k in range(1, layers + 1):
+        w = Tensor(np.eye(2) * 0.5 + 0.1 * k, requires_grad=True, name=f"w{k}")
+        with module_scope(f"l{k}: Linear(2→2)"):
+            h = (h @ w).tanh()
+    loss = h.sum()
+    loss.name = "loss"
+    return loss
+
+
+def test_with_many_layers_one_opens_at_a_time(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = viz.save_backprop_html(deep_network(), tmp_path / "deep.html")
+    assert open(path, encoding="utf-8").read().count("<template") == 1 + 6 + 1  # closed, each, all
+    browser.get("file://" + os.path.abspath(path))
+    click = "document.getElementById(arguments[0]).dispatchEvent(new MouseEvent('click', {bubbles: true}))"
+    browser.execute_script(click, "L1")  # off screen at first: a real user would pan to it
+    assert state(browser)["view"] == "1"
+    browser.execute_script(click, "L2")
+    assert state(browser)["view"] == "2"
+    note = browser.find_element(By.ID, "view-note").text
+    assert note == "with 6 layers, one layer is open at a time (or all of them)"
+    photograph(browser, tmp_path / "0-one-open.png")
+    browser.find_element(By.ID, "open-all").click()
+    assert state(browser)["view"] == "1-2-3-4-5-6"
+    browser.find_element(By.ID, "close-all").click()
+    box = browser.find_element(By.ID, "search")
+    box.send_keys("w4")
+    assert state(browser)["view"] == "4" and state(browser)["search"] == "w4"
+    no_errors(browser)
+
+
 def test_hostile_names_render_as_text_in_a_browser(browser, tmp_path):
     evil = "</script><script>document.title='owned'</script>&amp;\"'"
     module = "<b>fc1</b> & 'x' </script>"

@@ -17,13 +17,15 @@
       .map(Number).sort(function (a, b) { return a - b; }).join("-");
   }
 
-  function loadView(focusId) {
+  function loadView(focusId, opened) {
     var key = wantedKey(), note = "";
-    if (!(key in DATA.views)) {  // many layers: not every combination is pre-drawn
-      var all = DATA.layers.map(function (l) { return l.index; }).join("-");
-      note = "this choice of open layers is not pre-drawn: showing every layer open";
-      key = all;
-      DATA.layers.forEach(function (l) { openLayers[l.index] = true; });
+    if (!(key in DATA.views)) {
+      // Many layers: only all closed, each one alone and all open are pre-drawn, so a layer
+      // opens on its own (the others close) and closing one of all-open closes them all.
+      openLayers = {};
+      if (opened !== undefined) { openLayers[opened] = true; }
+      key = wantedKey();
+      note = "with " + DATA.layers.length + " layers, one layer is open at a time (or all of them)";
     }
     viewKey = key;
     view = DATA.views[key];
@@ -44,7 +46,7 @@
 
   function toggleLayer(index) {
     openLayers[index] = !openLayers[index];
-    loadView((openLayers[index] ? "C" : "L") + index);
+    loadView((openLayers[index] ? "C" : "L") + index, openLayers[index] ? index : undefined);
   }
 
   // -- stepping --------------------------------------------------------------------------------
@@ -213,7 +215,7 @@
     var where = view.where[hit.id];
     if (where !== hit.id && /^L\d+$/.test(where)) {  // hidden in a closed layer: open it
       openLayers[Number(where.slice(1))] = true;
-      loadView(null);
+      loadView(null, Number(where.slice(1)));
       where = view.where[hit.id];
     }
     var g = byId(where);

@@ -221,7 +221,7 @@ class _ViewWriter:
         ops = ", ".join(dict.fromkeys(n.name for n in layer.nodes))
         out = layer.nodes[-1].output
         rows = [f'<TR><TD ALIGN="LEFT"><B>{escape(layer.name)}</B></TD></TR>',
-                f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b6b6b">{len(layer.nodes)} ops: '
+                f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b6b6b">{_count(len(layer.nodes), "op")}: '
                 f"{escape(ops)} → {escape(format_shape(out.shape))} · click to open</FONT></TD></TR>"]
         for t in self.folded.get(layer.index, []):
             fill = FILL["param"] if t.requires_grad else FILL["const"]
@@ -266,6 +266,10 @@ class _ViewWriter:
                 label = f" label=<<I>{escape(rule)}</I>>"
             self.lines.append(f'{src} -> {dst} [id="{edge_id}" dir=back color="{BACK_EDGE}" '
                               f'fontcolor="#a93226"{label}];')
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def complete_steps(trace: Trace) -> dict[int, int]:
