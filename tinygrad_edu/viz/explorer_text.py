@@ -92,7 +92,8 @@ def layer_card(trace: Trace, layer: Layer, complete: dict[int, int]) -> Card:
     out = layer.nodes[-1].output
     ops = ", ".join(n.name for n in layer.nodes)
     steps = sorted(s.number for s in trace if any(s.node is n for n in layer.nodes))
-    text = (f"{' / '.join(layer.scope)}\n{len(layer.nodes)} op{'s' if len(layer.nodes) > 1 else ''}: {ops}\noutput {trace.label(out)}: "
+    count = f"{len(layer.nodes)} op{'s' if len(layer.nodes) > 1 else ''}"
+    text = (f"{' / '.join(layer.scope)}\n{count}: {ops}\noutput {trace.label(out)}: "
             f"shape {format_shape(out.shape)}\nbackward steps {steps[0]}–{steps[-1]} (click to open)")
     leaves = [x for n in layer.nodes for x in n.inputs if x._ctx is None and x.requires_grad]
     grads = []

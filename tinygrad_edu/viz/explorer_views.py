@@ -221,7 +221,8 @@ class _ViewWriter:
         ops = ", ".join(dict.fromkeys(n.name for n in layer.nodes))
         out = layer.nodes[-1].output
         rows = [f'<TR><TD ALIGN="LEFT"><B>{escape(layer.name)}</B></TD></TR>',
-                f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b6b6b">{_count(len(layer.nodes), "op")}: '
+                f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b6b6b">'
+                f'{_count(len(layer.nodes), "op")}: '
                 f"{escape(ops)} → {escape(format_shape(out.shape))} · click to open</FONT></TD></TR>"]
         for t in self.folded.get(layer.index, []):
             fill = FILL["param"] if t.requires_grad else FILL["const"]
