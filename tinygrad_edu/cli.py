@@ -193,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a variable: a number or a (nested) list, e.g. a=2 or x=[1,2]; repeat it")
     graph.add_argument("--out", default="graph.svg", metavar="FILE",
                        help="picture to write: .svg, .png, .pdf or .dot (default: graph.svg)")
-    graph.add_argument("--html", metavar="FILE", help="also write the step-through backprop page")
+    graph.add_argument("--html", metavar="FILE",
+                       help="also write the backprop explorer page (step through, hover, search)")
     graph.add_argument("--show", choices=("forward", "backward", "both"), default="backward",
                        help="which pass to draw (default: backward)")
     graph.add_argument("--explain", action="store_true", help="also print the chain-rule trace")

@@ -2,7 +2,9 @@
 
 model.py decides what is drawn (folding module calls), graph.py writes the DOT source,
 labels.py escapes text for it, renderer.py finds a Graphviz program, html.py builds the
-step-through page.  All of it only reads the graph: the walk, the names and the numbers
+backprop explorer page (explorer_views.py draws its layers open or closed, explorer_text.py
+writes its panel and hover cards, explorer.js/.css are inlined into it), rule_names.py
+writes the inputs' names into rule texts.  All of it only reads the graph: the walk, the names and the numbers
 come from ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
 """
 
