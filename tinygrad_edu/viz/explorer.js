@@ -39,7 +39,6 @@
       a.removeAttribute("title");
       a.removeAttribute("xlink:title");
     });
-    canvas.querySelectorAll("title").forEach(function (t) { t.remove(); });  // the hover card says more
     show(current);
     if (focusId && byId(focusId)) { centerOn(byId(focusId), false); } else { home(); }
   }
@@ -251,6 +250,9 @@
   });
   window.addEventListener("resize", home);
 
+  if (!DATA.layers.length) {  // no module calls: nothing to open or close
+    byId("layer-controls").hidden = true;
+  }
   if (DATA.start) { DATA.start.split("-").forEach(function (i) { openLayers[Number(i)] = true; }); }
   loadView(null);
   window.explorer = {show: show, toggleLayer: toggleLayer, find: find,

@@ -40,7 +40,7 @@ class Layer:
 
 
 def find_layers(trace: Trace) -> list[Layer]:
-    """The calls of innermost modules in ``trace``'s graph, in the order their first op ran.
+    """The calls of innermost modules in ``trace``'s graph (those with something to fold), in order.
 
     Two calls of one module share a scope, so ops are grouped by scope *and* connection: ops
     joined by a tensor one makes and the other uses belong to the same call (union-find).
@@ -65,7 +65,11 @@ def find_layers(trace: Trace) -> list[Layer]:
     for n in nodes:
         if id(n) in parent:
             members.setdefault(find(id(n)), []).append(n)
-    return [Layer(i + 1, group[0].scope, tuple(group)) for i, group in enumerate(members.values())]
+    # A call of one op without parameters (an activation module) would fold nothing into its
+    # box: it stays that op's own box.
+    groups = [group for group in members.values()
+              if len(group) > 1 or any(x._ctx is None and x.requires_grad for x in group[0].inputs)]
+    return [Layer(i + 1, group[0].scope, tuple(group)) for i, group in enumerate(groups)]
 
 
 @dataclass

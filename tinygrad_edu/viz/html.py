@@ -26,7 +26,9 @@ from .explorer_views import Layer, View, complete_steps, draw_view, find_layers
 from .graph import GraphTooLarge
 from .renderer import render
 
-MAX_COMBINED_LAYERS = 4  # up to 2**4 = 16 drawings: every choice of open layers is pre-drawn
+# Up to 2**3 = 8 drawings: every choice of open layers is pre-drawn.  Beyond, one layer opens
+# at a time (n + 2 drawings), which keeps the page small (one drawing is 30-60 kB).
+MAX_COMBINED_LAYERS = 3
 ASSETS = Path(__file__).parent
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -92,7 +94,9 @@ def _boxes(view: View) -> set[str]:
 
 def _svg(view: View) -> str:
     svg = render(view.source, "svg").decode("utf-8")
-    return svg[svg.index("<svg"):]  # drop the XML prologue and doctype
+    svg = svg[svg.index("<svg"):]  # drop the XML prologue and doctype
+    # Graphviz's comments and tooltips repeat the ids; the hover cards say more.
+    return re.sub(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", "", svg)
 
 
 def _page_data(trace: Any, layers: list[Layer], views: dict[str, View],
@@ -159,9 +163,9 @@ _TEMPLATE = """<!DOCTYPE html>
     <input id="slider" type="range" min="0" max="{{count}}" value="0" step="1" aria-label="backward step">
     <button id="next" type="button" title="next step (→)">Next ▶</button>
     <span id="counter">Step 0 of {{count}}</span>
-    <span class="sep"></span>
-    <button id="open-all" type="button" title="show every op">Open all layers</button>
-    <button id="close-all" type="button" title="one box per layer">Close all layers</button>
+    <span id="layer-controls"><span class="sep"></span>
+      <button id="open-all" type="button" title="show every op">Open all layers</button>
+      <button id="close-all" type="button" title="one box per layer">Close all layers</button></span>
     <span class="sep"></span>
     <input id="search" type="search" placeholder="find a tensor…" aria-label="find a tensor by name"
            autocomplete="off">
