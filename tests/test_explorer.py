@@ -72,6 +72,30 @@ def test_page_is_self_contained_and_deterministic(tmp_path):
     assert open(again, encoding="utf-8").read() == text
 
 
+PAGE_PROGRAM = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from test_explorer import network
+from tinygrad_edu import viz
+viz.save_backprop_html(network(), sys.argv[1])
+"""
+
+
+@needs_renderer
+def test_the_page_is_byte_identical_across_processes(tmp_path):
+    import subprocess
+    import sys
+
+    pages = []
+    for seed in ("1", "2"):
+        path = tmp_path / f"page{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", PAGE_PROGRAM, str(path), os.path.dirname(__file__)],
+                       check=True, env=env, timeout=120)
+        pages.append(path.read_bytes())
+    assert pages[0] == pages[1]
+
+
 def test_layers_are_module_calls_found_from_the_scopes():
     trace = tg.explain(network())
     layers = find_layers(trace)
@@ -218,8 +242,10 @@ def photograph(driver, path):
 
 
 def no_errors(driver):
+    """No console errors, and the page asked for nothing (the CSP would have refused it)."""
     severe = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     assert severe == [], severe
+    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
 
 
 def test_stepping_through_every_op_in_a_browser(browser, tmp_path):
