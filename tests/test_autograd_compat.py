@@ -482,11 +482,45 @@ def test_item_assignment_outside_recording_on_a_tensor_without_grad():
 
 
 def test_item_assignment_is_refused_where_a_graph_may_use_the_values():
-    c = Tensor(np.array([1.0, 2.0]))
-    with pytest.raises(TypeError, match="grad recording is on.*tg.where"):
-        c[0] = 5.0  # a recorded op may hold c (y = w * c); changing it would break backward
     w = f64([1.0, 2.0])
-    with tg.no_grad(), pytest.raises(TypeError, match="requires grad"):
-        w[0] = 5.0
-    with pytest.raises(TypeError, match="requires grad"):
+    with pytest.raises(TypeError, match="requires grad.*records no in-place ops"):
         (w * 2)[0] = 5.0
+    with pytest.raises(TypeError, match="value requires grad"):
+        Tensor(np.zeros(2))[0] = w[1]
+    with tg.no_grad():
+        w[0] = 5.0  # editing a weight, as PyTorch allows
+    assert w.tolist() == [5.0, 2.0] and w.requires_grad
+
+
+def test_a_tensor_changed_after_a_graph_used_it_stops_backward_as_pytorchs_version_counter():
+    c = Tensor(np.array([1.0, 2.0]))
+    c[0] = 3.0  # not used by any graph yet: fine, even while recording
+    w = f64([1.0, 2.0])
+    y = (w * c).sum()  # Mul saves c for dy/dw = c
+    c[1] = 7.0
+    with pytest.raises(RuntimeError, match=r"Mul needs for its gradient was changed in place.*"
+                                           r"input 1.*version 2, expected version 1.*clone"):
+        y.backward()
+    assert w.grad is None  # nothing was written before the error
+    fresh = (w * c).sum()
+    fresh.backward()
+    assert w.grad.tolist() == [3.0, 7.0]
+
+
+def test_an_optimizer_step_makes_an_older_graph_refuse_backward():
+    w = f64([1.0, 2.0])
+    opt = tg.optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    stale = (w * w).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        stale.backward()
+
+
+def test_additions_need_no_saved_values_so_they_ignore_later_changes():
+    c = Tensor(np.array([1.0, 2.0]))
+    w = f64([1.0, 2.0])
+    y = (w + c).sum()
+    c += 1.0  # Add's backward needs no values: PyTorch allows this too
+    y.backward()
+    assert w.grad.tolist() == [1.0, 1.0]

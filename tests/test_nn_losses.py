@@ -22,7 +22,7 @@ def sigmoid_np(x):
 
 
 def log_softmax_np(x):
-    shifted = x - x.max(-1, keepdims=True)
+    shifted = x - x.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
 
 

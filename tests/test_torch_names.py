@@ -218,7 +218,12 @@ def test_reductions_take_dim_and_keepdim():
     values, indices = x.max(dim=1)
     assert values.tolist() == [5.0, 6.0] and indices.tolist() == [1, 2]
     assert x.min(dim=1).values.tolist() == [1.0, 2.0] and x.min(dim=1).indices.tolist() == [0, 1]
-    assert x.max(axis=1).tolist() == [5.0, 6.0] and x.max(1).tolist() == [5.0, 6.0]  # a tensor
+    assert x.max(axis=1).tolist() == [5.0, 6.0]  # NumPy's keyword: the values
+    values, indices = x.max(1)  # PyTorch's positional dim: values and indices, as torch.max(x, 1)
+    assert values.tolist() == [5.0, 6.0] and indices.tolist() == [1, 2]
+    assert x.max(1, keepdim=True).values.shape == (2, 1) and x.min(0)[1].tolist() == [0, 1, 0]
+    assert tg.max(x).item() == 6.0 and tg.max(x, 1).indices.tolist() == [1, 2]
+    assert tg.max(x, tg.Tensor(5.5)).tolist() == [[5.5, 5.5, 5.5], [5.5, 5.5, 6.0]]
     assert x.softmax(dim=0).shape == (2, 3) and x.log_softmax(dim=1).shape == (2, 3)
     with pytest.raises(TypeError, match="not both"):
         x.sum(axis=0, dim=1)

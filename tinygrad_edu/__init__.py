@@ -11,15 +11,17 @@ per primitive), autograd.py (the chain rule), function.py (graph recording).
 from .tensor import Tensor  # isort: skip
 
 # isort: split
+import builtins
 import importlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import creation as _creation  # for __all__
-from . import data, nn, optim  # subpackages, like torch.nn / torch.optim
+from . import data, nn, optim, utils  # subpackages, like torch.nn / torch.optim / torch.utils
 from . import functional as _functional  # for __all__
 from . import random as random
+from . import tensor_functions as _tensor_functions  # for __all__
 from .autograd import grad
 from .config import (
     detect_anomaly,
@@ -39,6 +41,7 @@ from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functiona
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .random import manual_seed
 from .serialization import load, save
+from .tensor_functions import *  # noqa: F403  is_tensor, equal, chunk, from_numpy, ...
 
 if TYPE_CHECKING:  # loaded on first use (below): the engine needs neither, nor graphviz
     from . import keras, viz
@@ -50,6 +53,7 @@ float32 = float = np.float32
 float64 = double = np.float64
 int64 = long = np.int64
 int32 = int = np.int32
+int16, int8, uint8 = np.int16, np.int8, np.uint8
 bool = np.bool_
 
 _LAZY = ("viz", "keras")
@@ -69,8 +73,12 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
     "inference_mode",  # autograd compatibility (tg.autograd.Function/backward live in autograd.py)
     "manual_seed", "set_default_dtype", "get_default_dtype", "random",
-    *_creation.__all__, *_functional.__all__,
-    "float32", "float64", "int64", "int32", "device", "cuda", "accelerator", "backends",
-    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data", "viz",
-    "keras",
+    # tg.sum, tg.max, tg.abs... exist, but ``from tinygrad_edu import *`` must not replace
+    # Python's own sum, max, abs, round and pow, so those stay out of the star-import.
+    *_creation.__all__, *_tensor_functions.__all__,
+    *(n for n in _functional.__all__ if not hasattr(builtins, n)),
+    "float32", "float64", "int64", "int32", "int16", "int8", "uint8",
+    "device", "cuda", "accelerator", "backends",
+    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data",
+    "utils", "viz", "keras",
 ]

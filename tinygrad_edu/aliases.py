@@ -264,6 +264,7 @@ class TensorAliases:
                                "an in-place change would make the graph lie; do it inside "
                                "`with tg.no_grad():`")
         self.data[...] = value.data if hasattr(value, "_requires_grad") else value
+        self._version += 1  # a graph that saved the old values will refuse to use them
         return self
 
     def copy_(self: Tensor, src: Any) -> Tensor:

@@ -210,6 +210,7 @@ def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
             "first backward. Pass retain_graph=True to the first backward() call if you "
             "need to go through the same graph twice."
         )
+    node._versions is None or node.check_versions()  # inputs changed in place since recorded?
     raw = node.backward(grad_out)
     raw = raw if type(raw) is tuple else (raw,)
     if len(raw) != len(node.inputs):

@@ -26,8 +26,8 @@ from .random import generator
 
 __all__ = [
     "tensor", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "arange",
-    "linspace", "eye", "randn", "rand", "randint", "randn_like", "rand_like", "concatenate", "cat",
-    "stack",
+    "linspace", "eye", "randn", "rand", "randint", "randperm", "randn_like", "rand_like",
+    "concatenate", "cat", "stack",
 ]
 
 # Every constructor takes PyTorch's ``device=``: "cpu" (or None) is accepted, anything else is a
@@ -217,6 +217,16 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
         raise ValueError(f"randint: high ({high}) must be larger than low ({low}); the range is [low, high)")
     values = generator(rng).integers(low, high, _shape((size,), "randint"))
     return _leaf(values.astype(_dtype(dtype, "randint", np.int64)), False)
+
+
+def randperm(n: int, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+             rng: np.random.Generator | None = None) -> Tensor:
+    """A random order of 0 .. n-1 (int64), from the global generator unless ``rng`` is given."""
+    check_device(device, "randperm")
+    operands.check_int(n, "randperm", "n")
+    if n < 0:
+        raise ValueError(f"randperm: n must be >= 0, got {n}")
+    return _leaf(generator(rng).permutation(n).astype(_dtype(dtype, "randperm", np.int64)), False)
 
 
 # -- joining -------------------------------------------------------------------------------------

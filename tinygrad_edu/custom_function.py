@@ -48,7 +48,10 @@ class Function:
     ``ctx`` offers ``save_for_backward(*tensors)``, ``saved_tensors`` and
     ``needs_input_grad`` (one bool per argument of forward); other attributes may be set on
     it freely.  ``backward`` is written with Tensor operations, so with ``create_graph=True``
-    its result is differentiable again (second order).  One output Tensor per Function.
+    its result is differentiable again (second order).  ``forward`` may return several
+    Tensors (a tuple); ``backward`` then receives one gradient per output (zeros for an
+    output the loss did not use, as PyTorch) -- integer outputs, and outputs passed to
+    ``ctx.mark_non_differentiable``, are constants and get no gradient.
     """
 
     @staticmethod
@@ -61,18 +64,18 @@ class Function:
                                   "*grad_outputs)")
 
     @classmethod
-    def apply(cls, *args: Any) -> Tensor:
+    def apply(cls, *args: Any) -> Any:
         """Run ``forward`` (recording off) and, if a gradient will be needed, record one node."""
         ctx = PyTorchStyleNode(cls, args)
         with no_grad():  # forward's own ops are not part of the graph: backward replaces them
             out = cls.forward(ctx, *args)
+        recording = Config.grad_enabled and True in ctx.needs_input_grad
+        if isinstance(out, (tuple, list)):
+            return _several_outputs(ctx, [o if isinstance(o, Tensor) else Tensor(o) for o in out],
+                                    recording)
         if not isinstance(out, Tensor):
-            if isinstance(out, (tuple, list)):
-                raise NotImplementedError(
-                    f"{cls.__name__}.forward returned {len(out)} outputs; an autograd.Function "
-                    "here returns one Tensor (split it into one Function per output)")
             out = Tensor(out)
-        if not (Config.grad_enabled and True in ctx.needs_input_grad):
+        if not recording:
             return Tensor._from_op(out.data, None)
         result = Tensor._from_op(out.data, ctx)
         ctx._output_ref = weakref.ref(result)  # as function.Function.apply: no cycle
@@ -93,6 +96,17 @@ class PyTorchStyleNode(function.Function):
         self.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         self.options, self.forward_site, self.scope = {}, None, Config.scope
         self._saved, self._released = None, False
+        self._versions = tuple(t._version for t in self.inputs)  # checked before backward
+        # With several outputs: (shape, start, stop, packed) of each in the packed output.
+        self.layout: list[tuple[tuple[int, ...], int, int, bool]] | None = None
+        self.non_differentiable: set[int] = set()
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """These outputs of forward get no gradient (PyTorch's ctx.mark_non_differentiable)."""
+        self.non_differentiable.update(id(t) for t in outputs)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Accepted for compatibility: gradients of unused outputs always arrive as zeros."""
 
     @property
     def name(self) -> str:
@@ -116,7 +130,12 @@ class PyTorchStyleNode(function.Function):
             self._saved, self._released = None, True
 
     def backward(self, grad_out: Tensor) -> tuple[Any, ...]:
-        grads = self.fn.backward(self, grad_out)
+        if self.layout is None:
+            grads = self.fn.backward(self, grad_out)
+        else:  # the packed gradient of several outputs, unpacked into one per output
+            grads = self.fn.backward(self, *[
+                grad_out[start:stop].reshape(shape) if packed else Tensor(np.zeros(shape))
+                for shape, start, stop, packed in self.layout])
         grads = grads if isinstance(grads, tuple) else (grads,)
         if len(grads) != len(self.is_tensor):
             raise RuntimeError(
@@ -126,36 +145,68 @@ class PyTorchStyleNode(function.Function):
         return tuple(g for g, is_tensor in zip(grads, self.is_tensor) if is_tensor)
 
 
-def assign_items(tensor: Tensor, index: Any, value: Any) -> None:
-    """``t[index] = value``: allowed where no recorded graph can hold the old values.
+def _several_outputs(ctx: PyTorchStyleNode, outs: list[Tensor], recording: bool) -> tuple[Tensor, ...]:
+    """Several outputs from one node: the engine's nodes have one output, so the float outputs
+    are packed into one flat tensor (the node's output) and each is handed out as a recorded
+    slice of it.  Backward then finds the per-output gradients side by side in one array.
+    """
+    packable = [recording and o.dtype.kind == "f" and id(o) not in ctx.non_differentiable for o in outs]
+    if not any(packable):
+        return tuple(Tensor._from_op(o.data, None) for o in outs)
+    dtype = np.result_type(*[o.dtype for o, p in zip(outs, packable) if p])
+    packed = Tensor._from_op(np.concatenate([o.data.ravel().astype(dtype, copy=False)
+                                             for o, p in zip(outs, packable) if p]), ctx)
+    ctx._output_ref = weakref.ref(packed)
+    ctx.layout, results, start = [], [], 0
+    for out, pack in zip(outs, packable):
+        if not pack:
+            ctx.layout.append((out.shape, 0, 0, False))
+            results.append(Tensor._from_op(out.data, None))
+            continue
+        stop = start + out.data.size
+        ctx.layout.append((out.shape, start, stop, True))
+        piece = packed[start:stop].reshape(out.shape)
+        results.append(piece if piece.dtype == out.dtype else piece.astype(out.dtype))
+        start = stop
+    return tuple(results)
 
-    - On a tensor that does not require grad, while recording is off (``no_grad``) or inside
-      a backward rule: the numbers are changed in place.
+
+def assign_items(tensor: Tensor, index: Any, value: Any) -> None:
+    """``t[index] = value``, in place, as PyTorch allows it:
+
+    - On a tensor that does not require grad, anywhere (making a one-hot target, masking
+      data); on one that does, inside ``no_grad()`` (editing a weight).  The tensor's version
+      goes up by one, so a graph that used the old values refuses to backpropagate through
+      them (PyTorch's version counter) instead of silently using the new ones.
     - Inside a backward rule with ``create_graph=True``, on a gradient that requires grad (a
       PyTorch Function masking ``grad_output.clone()``): the tensor becomes the recorded
       ``where(mask, value, old)``, so the result stays differentiable (second order).
-      Only do this to a tensor no other op has used yet -- a fresh clone, as PyTorch's
-      examples do: an op that already used it would see the new values.
 
-    Anywhere else the assignment could change values a recorded graph still needs, so it is
-    refused; ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
+    While recording, a tensor that requires grad cannot be changed in place (tinygrad_edu
+    records no in-place ops), and a value that requires grad cannot be written into a
+    tensor: ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
     """
+    value_grad = isinstance(value, Tensor) and value._requires_grad
     raw = value.data if isinstance(value, Tensor) else np.asarray(value)
-    in_rule = Config.in_backward or not Config.grad_enabled
-    if tensor._requires_grad and in_rule and Config.grad_enabled and tensor._ctx is not None \
-            and not (isinstance(value, Tensor) and value._requires_grad):
-        _rebase(tensor, normalize_index(tensor.shape, index), raw)
-        return
-    if tensor._requires_grad or not in_rule:
-        where_ = ("it requires grad, so it is part of a recorded graph" if tensor._requires_grad
-                  else "grad recording is on, and a recorded graph may use its values")
+    if Config.grad_enabled and tensor._requires_grad:
+        if Config.in_backward and tensor._ctx is not None and not value_grad:
+            _rebase(tensor, normalize_index(tensor.shape, index), raw)
+            return
         raise TypeError(
-            f"item assignment (t[i] = v) on {tensor._label()}: {where_}. Build a new tensor "
-            "instead, e.g. tg.where(mask, v, t); or assign inside `with tg.no_grad():` to a "
-            "tensor that does not require grad; or edit raw numbers with t.data[i] = v")
+            f"item assignment (t[i] = v) on {tensor._label()}: it requires grad, so it is part of "
+            "a recorded graph, and tinygrad_edu records no in-place ops. Build a new tensor "
+            "instead, e.g. tg.where(mask, v, t); or, to edit a weight, assign inside "
+            "`with tg.no_grad():`")
+    if Config.grad_enabled and value_grad:
+        raise TypeError(
+            f"item assignment (t[i] = v) into {tensor._label()}: the value requires grad, but a "
+            "tensor changed in place records no graph here, so its gradient would be lost. "
+            "Build the tensor from differentiable ops (tg.where, tg.stack, tg.cat), or assign "
+            "v.detach()")
     if not tensor.data.flags.writeable:  # a broadcast view: give this tensor its own memory
         tensor.data = tensor.data.copy()
     tensor.data[normalize_index(tensor.shape, index)] = raw
+    tensor._version += 1
 
 
 def _rebase(tensor: Tensor, index: Any, raw: np.ndarray) -> None:

@@ -62,6 +62,9 @@ class Function:
     # True when backward needs no values from the forward pass (only shapes and options, as
     # add, neg, sum, reshape): like PyTorch, such a node may be run by a second backward().
     saves_nothing: ClassVar[bool] = False
+    # The inputs' in-place versions when this node was recorded (None if it saves nothing):
+    # backward refuses to run on values changed since, as PyTorch's version counter does.
+    _versions: tuple[int, ...] | None = None
 
     # Set on every instance by ``apply``; declared here for readers and type checkers.
     inputs: tuple[Tensor, ...]
@@ -108,6 +111,8 @@ class Function:
         ctx.inputs = inputs
         ctx.options = options
         ctx._released = False
+        if not cls.saves_nothing:
+            ctx._versions = tuple([t._version for t in inputs])
         ctx.forward_site = _user_code_site() if anomaly else None
         ctx.scope = Config.scope
         out = Tensor._from_op(data, ctx)
@@ -155,6 +160,21 @@ class Function:
             return
         self._saved = None
         self._released = True
+
+    def check_versions(self) -> bool:
+        """Refuse an input changed in place (``t[i] = v``, ``+=``, an optimizer step) after this
+        node recorded it: backward would silently use the new values (PyTorch refuses too)."""
+        assert self._versions is not None
+        if self._versions == tuple([t._version for t in self.inputs]):
+            return True
+        i, t = next((i, t) for i, (t, v) in enumerate(zip(self.inputs, self._versions))
+                    if t._version != v)
+        raise RuntimeError(
+            f"one of the tensors {self.name} needs for its gradient was changed in place after "
+            f"{self.name} used it: input {i}, {t._label()}, is at version {t._version}, expected "
+            f"version {self._versions[i]}. Change it after backward(), or give the op a copy "
+            "(x.clone()) and change the original"
+        )
 
     def __repr__(self) -> str:
         return f"<{self.name} node>"

@@ -138,4 +138,5 @@ def _inplace(t: Tensor, ufunc: np.ufunc, other: Any, symbol: str,
             f"{symbol} cannot update {t._label()} (dtype {t.dtype}) in place with "
             f"{type(other).__name__} of shape {np.shape(value)}: {err}"
         ) from None
+    t._version += 1  # a graph that saved the old values will refuse to use them
     return t

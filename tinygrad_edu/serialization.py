@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .atomic_write import atomic_write
+from .device import check_device
 from .tensor import Tensor
 
 MANIFEST_KEY = "__tinygrad_edu_manifest__"
@@ -68,7 +69,8 @@ def save(state: Any, path: str | os.PathLike[str], compress: bool = False) -> No
     atomic_write(target, lambda f: savez(f, **arrays))
 
 
-def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES) -> Any:
+def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES, *,
+         weights_only: bool = True, map_location: Any = None) -> Any:
     """Read a checkpoint written by ``save`` and rebuild the saved structure.
 
     Arrays come back as NumPy arrays (dtype kept), Tensors as Tensors, tuples as tuples.
@@ -76,11 +78,17 @@ def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES
     for anything that is not an intact checkpoint -- including an archive that contains an
     object array, which would need pickle (and so could run code) to load.
 
+    PyTorch's ``weights_only=`` and ``map_location=`` are accepted: a checkpoint here never
+    holds code, so every load is what PyTorch calls weights-only, and the CPU is the only
+    location.
+
     ``max_bytes`` (default ``DEFAULT_MAX_BYTES``, 1 GiB) caps what the load may allocate: the
     arrays' sizes, read from their headers before any data, plus the parsed manifest.  A
     larger checkpoint is refused with a ``CheckpointError`` saying so; pass a larger
     ``max_bytes`` (or ``None``, no limit) for a file you trust.
     """
+    if not (callable(map_location) or isinstance(map_location, dict)):  # PyTorch's other forms
+        check_device(map_location, "load(map_location=...)")
     source = _as_path(path, "load")
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)
                                   or max_bytes < 0):

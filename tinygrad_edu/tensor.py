@@ -16,27 +16,30 @@ from typing import Any
 import numpy as np
 
 from .aliases import TensorAliases
+from .composed import ComposedMethods
 from .conversion import check_requires_grad, supported_dtype, to_array
+from .device import check_device
 from .gradattrs import GradAttributes
 from .pyprotocol import PythonProtocol
 
 
-class Tensor(TensorAliases, PythonProtocol, GradAttributes):
+class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    ``Tensor(data, requires_grad=False, dtype=None, name=None)`` accepts Python numbers,
+    ``Tensor(data, requires_grad=False, dtype=None, name=None, device=None)`` accepts numbers,
     nested lists, NumPy arrays and tensors.  Floating arrays keep their dtype; Python floats
     become the default dtype (float32); integer and bool data keep their dtype and cannot
     require gradients.  A NumPy array is used without copying, like ``torch.from_numpy``.
     """
 
-    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks",
+    __slots__ = ("data", "_grad", "_requires_grad", "_ctx", "name", "_retains_grad", "_hooks", "_version",
                  "__weakref__")
     # Let NumPy hand ``array + tensor`` to Tensor.__radd__ instead of looping over elements.
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, device: Any = None) -> None:
+        check_device(device, "Tensor")  # the CPU is the only device; another is a clear error
         self.data: np.ndarray = to_array(data, dtype)
         self._grad: Tensor | None = None  # ``grad`` (gradattrs.py) checks what is assigned
         self._ctx: Any = None  # the Function node that made this tensor (None for leaves)
@@ -44,6 +47,7 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         self.name = name
         self._retains_grad = False
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None  # made on first use
+        self._version = 0  # +1 at each in-place change; a node that saved this tensor checks it
         self.requires_grad = requires_grad
 
     @classmethod
@@ -51,7 +55,7 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
         t = cls.__new__(cls)
         t.data, t._grad, t._ctx, t.name = data, None, ctx, None
-        t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, None
+        t._requires_grad, t._retains_grad, t._hooks, t._version = ctx is not None, False, None, 0
         return t
 
     # -- state -------------------------------------------------------------------------------
@@ -231,19 +235,25 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
         count = math.prod(self.shape[a] for a in axes)
         return self.sum(axis=axes, keepdims=keepdims) * operands.reciprocal(count, "mean")
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: Any = None) -> Any:
-        """Largest value (ties share the gradient); ``max(dim=d)`` gives ``(values, indices)``."""
+    def max(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        """Largest value; ties share the gradient.  With a dimension given as PyTorch gives it,
+        ``max(d)`` or ``max(dim=d)``, the result is ``(values, indices)``; with NumPy's
+        ``axis=``, the values alone.  ``max(other_tensor)`` is ``maximum``, as in PyTorch."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         axes, keepdims = operands.reduce_axes(self, "max", axis, keepdims, dim, keepdim)
         if self.data.size == 0:
             raise ValueError("max() of an empty tensor has no value")
         out = reduce.Max.apply(self, axis=axes, keepdims=keepdims)
         return out if dim is None else operands.ValuesIndices(out, self.argmax(dim, keepdims))
 
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: Any = None) -> Any:
-        """Smallest value, -max(-x); ``min(dim=d)`` returns ``(values, indices)`` like ``max``."""
-        best = (-self).max(axis, keepdims, dim=dim, keepdim=keepdim)
+    def min(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+            keepdims: bool = False) -> Any:
+        """Smallest value, -max(-x); ``min(d)`` returns ``(values, indices)`` like ``max``."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        best = (-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
         return -best if dim is None else operands.ValuesIndices(-best.values, best.indices)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,

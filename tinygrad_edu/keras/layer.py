@@ -7,6 +7,10 @@ symbolic ``KerasTensor``, see ``functional.py``) as well as on real Tensors.
 
 from __future__ import annotations
 
+import inspect
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -20,6 +24,39 @@ from .functional import is_symbolic, symbolic_call
 def snake_case(name: str) -> str:
     """``"SparseCategoricalAccuracy"`` -> ``"sparse_categorical_accuracy"`` (Keras' default names)."""
     return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+# Keras' "learning phase": True while ``fit`` trains (or inside a call with training=True),
+# False otherwise -- so ``model(x)`` outside fit runs in inference mode, as in Keras.
+_PHASE = threading.local()
+
+
+def learning_phase() -> bool:
+    """Whether layers run in training mode now (Dropout drops only then)."""
+    return getattr(_PHASE, "training", False)
+
+
+@contextmanager
+def training_phase(training: bool) -> Iterator[None]:
+    """Run the calls inside in training (True) or inference (False) mode."""
+    before = learning_phase()
+    _PHASE.training = bool(training)
+    try:
+        yield
+    finally:
+        _PHASE.training = before
+
+
+def takes_training(method: Any) -> bool:
+    """Whether a ``call``/``forward`` accepts Keras' ``training=`` argument (cached per function)."""
+    func = getattr(method, "__func__", method)
+    known = _TAKES_TRAINING.get(func)
+    if known is None:
+        known = _TAKES_TRAINING[func] = "training" in inspect.signature(func).parameters
+    return known
+
+
+_TAKES_TRAINING: dict[Any, bool] = {}
 
 
 class Layer(nn.Module):
@@ -114,13 +151,19 @@ class Layer(nn.Module):
             p.data[...] = w
 
     # -- calling --------------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        """Run the layer; ``training`` (as in Keras) picks training or inference mode for it and
+        every layer inside (by default: training inside ``fit``, inference elsewhere)."""
         if args and is_symbolic(args[0]):
             if len(args) > 1 or kwargs:
                 raise TypeError(f"{type(self).__name__}: call a layer on one KerasTensor or a list "
                                 "of them, e.g. layer(x) or layer([a, b])")
             return symbolic_call(self, args[0])
-        out = super().__call__(*args, **kwargs)
+        phase = learning_phase() if training is None else bool(training)
+        if takes_training(self.forward):
+            kwargs["training"] = phase
+        with training_phase(phase):
+            out = super().__call__(*args, **kwargs)
         if isinstance(out, Tensor):  # one tuple per call, for summary()'s Output Shape column
             self.last_output_shape = (None, *out.shape[1:])
         return out

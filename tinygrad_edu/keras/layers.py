@@ -167,8 +167,9 @@ class Dropout(Layer):
         self.rate = rate
         self.dropout = nn.Dropout(rate)
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.dropout(x)
+    def forward(self, x: Tensor, training: bool = False) -> Tensor:
+        """Drops only in training mode: inside ``fit``, or called with ``training=True``."""
+        return nn.functional.dropout(x, self.rate, training=training, rng=self.dropout.rng)
 
     def output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return input_shape
@@ -215,4 +216,10 @@ class InputLayer(Layer):
         return input_shape
 
 
-__all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Flatten", "InputLayer", "Input"]
+# The layers that join several inputs (Concatenate, Add, ...) are listed here with the others.
+# isort: split
+from . import merging  # noqa: E402
+from .merging import *  # noqa: E402, F403
+
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Flatten", "InputLayer", "Input",
+           *merging.__all__]

@@ -23,28 +23,12 @@ from ..serialization import load, save
 from ..tensor import Tensor
 from . import losses, optimizers
 from . import metrics as metrics_module
+from .batches import as_array as _array
+from .batches import count, model_inputs, probe, samples, take, tensors
 from .callbacks import Callback, History, ProgressDisplay
 from .checks import check_bool, check_int
 from .functional import KerasTensor, graph_order
-from .layer import Layer, snake_case
-
-
-def _array(data: Any, what: str) -> np.ndarray:
-    arr = data.numpy() if isinstance(data, Tensor) else np.asarray(data)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must be numeric, got dtype {arr.dtype}")
-    return arr
-
-
-def _samples(data: Any, what: str, who: str) -> np.ndarray:
-    """``data`` as an array of at least one sample: an empty set would train on nothing."""
-    arr = _array(data, what)
-    if arr.ndim == 0 or len(arr) == 0:
-        raise ValueError(
-            f"{who}: {what} has no samples (shape {arr.shape}); pass an array with one row per "
-            "sample -- check how it was loaded, sliced or filtered"
-        )
-    return arr
+from .layer import Layer, learning_phase, snake_case, takes_training
 
 
 def _readable_size(nbytes: float) -> str:
@@ -150,7 +134,11 @@ class Model(Layer):
     def forward(self, x: Any) -> Any:
         """A subclassed model runs ``call``; a Functional one replays its graph, parents first."""
         if self._graph is None:
-            return self.call(x if isinstance(x, Tensor) else Tensor(_array(x, "model input")))
+            extra = {"training": learning_phase()} if takes_training(self.call) else {}
+            if isinstance(x, (list, tuple)):  # a subclassed model with several inputs
+                return self.call([t if isinstance(t, Tensor) else Tensor(_array(t, "model input"))
+                                  for t in x], **extra)
+            return self.call(x if isinstance(x, Tensor) else Tensor(_array(x, "model input")), **extra)
         ins, outs, order = self._graph
         given = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(given) != len(ins):
@@ -177,6 +165,23 @@ class Model(Layer):
         if self._graph is not None and len(self._graph[0]) == 1:
             return tuple(n for n in self._graph[0][0].shape[1:] if n is not None)
         return None
+
+    def _input_names(self) -> list[str | None] | None:
+        """The names of a Functional model's inputs, in order (for ``x`` given as a dict)."""
+        return [t.name for t in self._graph[0]] if self._graph else None
+
+    def _build_like(self, X: Any) -> None:
+        """Build from the shapes of the training data (one array, or one per input)."""
+        if not isinstance(X, list):
+            self.build(X.shape[1:])
+            return
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                self.forward(probe(X))
+        finally:
+            self.train(was_training)
 
     def build(self, input_shape: Sequence[int] | None = None) -> None:
         """Create every layer's weights for inputs of ``input_shape`` (without the batch size)."""
@@ -249,9 +254,9 @@ class Model(Layer):
         is not a terminal), 2 one line per epoch.
         """
         self._require_compiled("fit")
-        X, Y = _samples(x, "x", "fit"), _samples(y, "y", "fit")
-        if len(X) != len(Y):
-            raise ValueError(f"x and y have different numbers of samples: {len(X)} and {len(Y)}")
+        X, Y = model_inputs(x, "fit", self._input_names()), samples(y, "y", "fit")
+        if count(X) != len(Y):
+            raise ValueError(f"x and y have different numbers of samples: {count(X)} and {len(Y)}")
         epochs = check_int("fit", "epochs", epochs, 0)
         initial_epoch = check_int("fit", "initial_epoch", initial_epoch, 0)
         batch_size = _batch_size(batch_size, "fit")
@@ -264,18 +269,19 @@ class Model(Layer):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("fit: validation_data must be a pair (x_val, y_val), got "
                                 f"{type(validation_data).__name__}")
-            _samples(validation_data[0], "validation_data's x", "fit")
+            model_inputs(validation_data[0], "fit", self._input_names(), "validation_data's x")
         if validation_split and validation_data is None:
-            n_val = int(len(X) * validation_split)
+            n_val = int(count(X) * validation_split)
             if n_val == 0:
                 raise ValueError(f"validation_split={validation_split} leaves no validation samples")
-            validation_data = (X[-n_val:], Y[-n_val:])
-            X, Y = X[:-n_val], Y[:-n_val]
+            validation_data = (take(X, slice(-n_val, None)), Y[-n_val:])
+            X, Y = take(X, slice(None, -n_val)), Y[:-n_val]
         if not self.built:
-            self.build(X.shape[1:])
+            self._build_like(X)
         opt = self._optimizer_for_params()
-        batch = len(X) if batch_size is None else batch_size
-        n_batches = -(-len(X) // batch)
+        n = count(X)
+        batch = n if batch_size is None else batch_size
+        n_batches = -(-n // batch)
         history = History()
         # The progress display first, so an epoch's line is printed before any callback's
         # message about that epoch (as Keras orders them).
@@ -289,14 +295,14 @@ class Model(Layer):
             for cb in hooks:
                 cb.on_epoch_begin(epoch)
             self.train()
-            order = generator().permutation(len(X)) if shuffle else np.arange(len(X))
+            order = generator().permutation(n) if shuffle else np.arange(n)
             total = 0.0
             for metric in self.compiled_metrics.values():
                 metric.reset_state()
             for b in range(n_batches):
                 idx = order[b * batch:(b + 1) * batch]
                 opt.zero_grad()
-                out = self.forward(Tensor(X[idx]))
+                out = self(tensors(take(X, idx)), training=True)
                 loss = self.loss_fn(Tensor(Y[idx]), out)  # type: ignore[misc]
                 loss.backward()
                 opt.step()
@@ -305,7 +311,7 @@ class Model(Layer):
                     metric.update_state(Y[idx], out.data)
                 for cb in hooks:
                     cb.on_batch_end(b, {"loss": loss.item()})
-            logs = {"loss": total / len(X)}
+            logs = {"loss": total / n}
             logs.update({name: float(m.result()) for name, m in self.compiled_metrics.items()})
             if validation_data is not None:
                 scores = self._scores(*validation_data, batch_size=batch)
@@ -335,7 +341,7 @@ class Model(Layer):
                  return_dict: bool = False) -> Any:
         """The loss (and metrics) on (x, y) in evaluation mode: a float, a list, or a dict."""
         self._require_compiled("evaluate")
-        _samples(x, "x", "evaluate")
+        model_inputs(x, "evaluate", self._input_names())
         scores = self._scores(x, y, _batch_size(batch_size, "evaluate"))
         if verbose:
             print(" - ".join(f"{k}: {v:.4f}" for k, v in scores.items()))
@@ -345,14 +351,16 @@ class Model(Layer):
 
     def predict(self, x: Any, batch_size: int | None = 32, verbose: int = 0) -> np.ndarray:
         """Outputs for x as a NumPy array, in evaluation mode and without recording a graph."""
-        X = _array(x, "x")
+        X = model_inputs(x, "predict", self._input_names())
         batch_size = _batch_size(batch_size, "predict")
-        step = max(len(X), 1) if batch_size is None else batch_size
+        n = count(X)
+        step = max(n, 1) if batch_size is None else batch_size
         was_training = self.training
         self.eval()
         try:
             with no_grad():
-                outs = [self.forward(Tensor(X[i:i + step])).data for i in range(0, len(X), step)]
+                outs = [self.forward(tensors(take(X, slice(i, i + step)))).data
+                        for i in range(0, n, step)]
         finally:
             self.train(was_training)
         return np.concatenate(outs) if outs else np.zeros((0,))
@@ -370,7 +378,7 @@ class Model(Layer):
             shape = (None, *first)
         rows = []
         if self._graph is not None:  # Keras lists a Functional model's inputs as InputLayer rows
-            rows += [("input_layer (InputLayer)", str(t.shape), "0") for t in self._graph[0]]
+            rows += [(f"{t.name or 'input_layer'} (InputLayer)", str(t.shape), "0") for t in self._graph[0]]
         for name, layer in zip(self.layer_names or [n for n, _ in self.named_children()], self.layers):
             seen = getattr(layer, "last_output_shape", None)
             if seen is not None:

@@ -65,6 +65,7 @@ class Optimizer:
             if p.grad is None:
                 continue
             self._update(p.data, self._grad_array(i, p), self.state[i])
+            p._version += 1  # updated in place: a graph recorded before the step must not reuse it
 
     def state_dict(self) -> dict[str, Any]:
         """A snapshot: ``{"optimizer": name, "hyperparameters": {...}, "state": {index: {...}}}``.
