@@ -54,6 +54,8 @@ EXAMPLE_NAMES = (
 KEEP = {".png", ".svg", ".txt", ".json", ".md", ".csv", ".html"}
 ALWAYS_KEPT = {"output.txt", "numbers.json"}
 MAX_FILE_BYTES = 400_000  # a bigger picture is a sign of a too-high DPI or an unreadable graph
+# The explorer page holds one pre-drawn SVG per choice of open layers, so it may be larger.
+MAX_PAGE_BYTES = 1_000_000
 # How the pages refer to files: pictures, links to a figure file, snippet includes.
 REFERENCES = (
     re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)"),
@@ -84,7 +86,8 @@ def run_example(name: str, full: bool) -> dict[str, Any]:
     for path in sorted(out.rglob("*")):
         if not path.is_file():
             continue
-        if path.suffix not in KEEP or path.stat().st_size > MAX_FILE_BYTES or (
+        limit = MAX_PAGE_BYTES if path.suffix == ".html" else MAX_FILE_BYTES
+        if path.suffix not in KEEP or path.stat().st_size > limit or (
                 path.name not in ALWAYS_KEPT and path.resolve() not in shown):
             dropped.append(path.name)
             path.unlink()

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu
-from tinygrad_edu import Tensor, cli
+from tinygrad_edu import Tensor, cli_expressions
 from tinygrad_edu.cli import MAX_DEPTH, MAX_ELEMENTS, MAX_TOTAL_ELEMENTS, ExpressionError, evaluate, main
 
 
@@ -69,7 +69,7 @@ def test_parser_running_out_of_stack_is_a_one_line_error(error, tmp_path, capsys
         raise error("maximum recursion depth exceeded during compilation")
 
     # only the CLI's view of ast changes: pytest itself parses with ast when it reports
-    monkeypatch.setattr(cli, "ast", types.SimpleNamespace(**{**vars(ast), "parse": exhausted}))
+    monkeypatch.setattr(cli_expressions, "ast", types.SimpleNamespace(**{**vars(ast), "parse": exhausted}))
     code, _, err = run(graph("a*2", tmp_path), capsys)
     assert_one_line_error(code, err, "nested too deeply to parse", f"at most {MAX_DEPTH} levels")
 
@@ -159,7 +159,7 @@ def test_matmul_shape_agrees_with_numpy():
             expected = np.matmul(np.zeros(a), np.zeros(b)).shape
         except ValueError:
             expected = None
-        assert cli._matmul_shape(a, b) == expected, (a, b)
+        assert cli_expressions._matmul_shape(a, b) == expected, (a, b)
 
 
 def test_normal_expressions_still_work(tmp_path, capsys):

@@ -94,19 +94,26 @@ def format_options(options: dict[str, Any]) -> str:
     """An op's keyword options, short: ``axis=(0, 1), keepdims=False``; arrays by shape."""
     parts = []
     for key in sorted(options):
-        value = options[key]
-        if isinstance(value, np.ndarray):
-            text = f"array{format_shape(value.shape)}" if value.size > 4 else describe(value)
-        elif isinstance(value, (float, np.floating)):
-            text = format_number(value)
-        elif isinstance(value, np.dtype):
-            text = str(value)
-        else:
-            text = repr(value)
+        text = _option(options[key])
         if len(text) > 24:
             text = text[:21] + "..."
         parts.append(f"{key}={text}")
     return ", ".join(parts)
+
+
+def _option(value: Any) -> str:
+    """One option value; arrays inside tuples too (an index is often a tuple of arrays), so a
+    NumPy repr such as ``array([ 0,  1, ...`` or ``np.int64(2)`` never reaches the reader."""
+    if isinstance(value, np.ndarray):
+        return f"array{format_shape(value.shape)}" if value.size > 4 else describe(value)
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(_option(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, (bool, np.bool_, int, np.integer, float, np.floating)):
+        return format_number(value)
+    if isinstance(value, np.dtype):
+        return str(value)
+    return repr(value)
 
 
 _CONTROL = {i: f"\\x{i:02x}" for i in range(32)}

@@ -2,9 +2,11 @@
 
 model.py decides what is drawn (folding module calls), layers.py reads the layer view
 (each layer call with its declared rule and numbers) as data, graph.py is the entry point
-and drawer.py writes the DOT source (layer_labels.py the layer boxes, labels.py escapes),
-renderer.py finds a Graphviz program, html.py builds the step-through page.  All of it
-only reads the graph: the walk, the names and the numbers come from
+and drawer.py writes the DOT source (layer_labels.py the layer boxes, labels.py escapes,
+rule_names.py writes the inputs' names into rule texts), renderer.py finds a Graphviz
+program, html.py builds the backprop explorer page (explorer_views.py draws its layers open
+or closed, explorer_text.py writes its panel and hover cards, explorer.js/.css are inlined
+into it).  All of it only reads the graph: the walk, the names and the numbers come from
 ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
 """
 

@@ -9,6 +9,7 @@ happens here: no tensor or ``.grad`` changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import graphviz
@@ -49,8 +50,9 @@ class Drawer:
     """Writes one picture's DOT source from its model and, for the backward view, its trace."""
 
     def __init__(self, model: GraphModel, trace: Trace | None, show: str, values: bool, grads: bool,
-                 rankdir: str, freed: bool = False, page: bool = False, layers: bool = False) -> None:
-        self.model, self.trace, self.freed = model, trace, freed
+                 rankdir: str, freed: bool = False, page: bool = False, layers: bool = False,
+                 rules: Callable[[Any, int], str] = rule_text) -> None:
+        self.model, self.trace, self.freed, self.rules = model, trace, freed, rules
         # The layer view: each module box drawn from its declared rule (see layers.py).
         self.layers = {layer.id: layer for layer in layer_view(model.root, trace, model).layers
                        if layer.rule is not None} if layers else {}
@@ -226,7 +228,7 @@ class Drawer:
             return
         attrs = {"dir": "back", "color": BACK_EDGE, "fontcolor": GRAD_TEXT, "id": edge_id}
         if forward:
-            attrs.update(constraint="false", style="dashed")
+            attrs.update(style="dashed")  # a layout edge too: dot then keeps its label clear of others
         if not edge.uses:  # op -> its output: the upstream gradient enters the op here
             maker = self.step_of_node.get(id(edge.tensor._ctx))
             if maker is not None:
@@ -255,7 +257,7 @@ class Drawer:
         if len(edge.uses) == 1 and not isinstance(self.model.item_of_node[id(edge.uses[0][0])],
                                                   GroupItem):
             node, index = edge.uses[0]
-            rule = rule_text(node, index)
+            rule = self.rules(node, index)
             step = self.step_of_node.get(id(node))
             lines = [f'<I>{escape(rule)}</I>']
             if step is not None:

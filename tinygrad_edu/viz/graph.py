@@ -13,14 +13,14 @@ Only reading happens here: no tensor or ``.grad`` changes.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..autograd import GraphFreedError
-from ..explain import Graph, Trace, explain, read_graph, replay
+from ..explain import Graph, Trace, explain, read_graph, replay, rule_text
 from ..tensor import Tensor
 from .drawer import Drawer, GraphPicture
 from .model import GraphModel
@@ -35,7 +35,8 @@ class GraphTooLarge(ValueError):
 
 def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, grads: bool = True,
                rankdir: str | None = None, max_nodes: int = 200, collapse: bool = True,
-               view: str | None = None, expand: Collection[str] = ()) -> GraphPicture:
+               view: str | None = None, expand: Collection[str] = (),
+               rules: Callable[[Any, int], str] = rule_text) -> GraphPicture:
     """Draw the graph that computed ``tensor``; returns a ``graphviz.Digraph`` (Jupyter shows it).
 
     ``show="forward"`` draws the computation; ``"backward"`` draws gradient flowing from
@@ -57,7 +58,8 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
     on top, where reading starts) and left-to-right for small ones.  A picture over
     ``max_nodes`` nodes raises ``GraphTooLarge`` instead.  After a plain ``backward()`` the
     numbers are the ones that backward computed (kept on the freed graph, see
-    ``explain.replay``).
+    ``explain.replay``).  ``rules(node, index)`` gives the rule text on each edge (the command
+    line passes ``viz.rule_names.named_rules``, which writes the inputs' own names in).
     """
     _check_arguments(tensor, show, rankdir, view)
     graph = read_graph(tensor)
@@ -74,7 +76,7 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
             except GraphFreedError:  # freed by another backward: the rules without numbers
                 freed = True
     return Drawer(model, trace, show, values, grads, rankdir or _reading_direction(model, view),
-                   freed, layers=view == "layers").picture
+                  freed, layers=view == "layers", rules=rules).picture
 
 
 def save_graph(tensor: Tensor, path: str | os.PathLike[str], **options: Any) -> str:
