@@ -191,9 +191,9 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
             raise ValueError(f"clip: min ({min}) is larger than max ({max}); swap them")
         out = self
         if max is not None:
-            out = where(self.data > np.asarray(max), operands.operand(max, self), out)
+            out = where(derived(np.greater, self.data, np.asarray(max)), operands.operand(max, self), out)
         if min is not None:
-            out = where(self.data < np.asarray(min), operands.operand(min, self), out)
+            out = where(derived(np.less, self.data, np.asarray(min)), operands.operand(min, self), out)
         return out
 
     # -- comparisons: boolean tensors, no gradient ----------------------------------------------
@@ -395,6 +395,7 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
 # The op modules (and the operand rules) build Tensors, so they are imported once the class
 # exists.  ``where`` is re-exported here because it is part of the Tensor API.
 from . import autograd, operands  # noqa: E402
+from .function import derived  # noqa: E402  (masks a compiled step recomputes: tg.compile)
 from .operands import where  # noqa: E402
 from .ops import activations, elementwise, linalg, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config import get_default_dtype
+from ..function import derived
 from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from ..random import generator
 from ..tensor import Tensor, where
@@ -215,7 +216,7 @@ def _clamped_log(p: Tensor) -> Tensor:
     """
     tiny = np.finfo(p.dtype).tiny
     safe = p.clip(min=tiny)  # the log never sees 0 or a subnormal, even in the unused branch
-    return where(p.data < tiny, -100.0, safe.log()).maximum(-100.0)
+    return where(derived(np.less, p.data, tiny), -100.0, safe.log()).maximum(-100.0)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -295,7 +296,7 @@ def nll_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     if input.ndim == 1:
         picked = input[target.data]
     else:
-        picked = input[np.arange(input.shape[0]), target.data]  # one entry per row
+        picked = input[derived(np.arange, input.shape[0]), target.data]  # one entry per row
     return _reduce(-picked, reduction, "nll_loss")
 
 
