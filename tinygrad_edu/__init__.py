@@ -21,6 +21,7 @@ from . import data, nn, optim  # subpackages, like torch.nn / torch.optim
 from . import functional as _functional  # for __all__
 from . import random as random
 from .autograd import grad
+from .compiler import compile as compile  # tg.compile; kept out of __all__, like float and int
 from .config import (
     detect_anomaly,
     enable_grad,

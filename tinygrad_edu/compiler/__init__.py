@@ -1,0 +1,12 @@
+"""``tg.compile``: a training step recorded once and replayed as straight-line NumPy.
+
+trace.py listens to the engine's seams during one eager call, codegen.py writes the NumPy
+program (one line per op, named after the tensors), guards.py decides when a recorded
+program may stand in for a call, step.py holds the cache and the checks, picture.py draws a
+program.  The engine does not import this package; it only calls ``Config.recorder``.
+"""
+
+from .step import Compiled, CompileWarning, TraceMismatchError, compile
+from .trace import CannotCompile
+
+__all__ = ["compile", "Compiled", "CompileWarning", "TraceMismatchError", "CannotCompile"]

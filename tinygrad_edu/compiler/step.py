@@ -1,0 +1,373 @@
+"""``tg.compile(fn)``: run a training step once eagerly while recording it, then replay the NumPy.
+
+A ``Compiled`` keeps a cache of traces, one per call key (guards.py).  A call whose key is
+new runs ``fn`` eagerly with a ``Recorder`` listening (trace.py), turns the record into source
+(codegen.py) and checks at once that the source reproduces the eager call bit for bit on
+copies of the state it started from.  Later calls with the same key run the source.  What
+cannot be compiled runs eagerly, with one ``CompileWarning`` saying why.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..tensor import Tensor
+from . import guards
+from .codegen import Program, generate
+from .trace import CannotCompile, Recorder, TensorSlot, Value
+
+
+class CompileWarning(UserWarning):
+    """A call of a compiled step ran eagerly because its trace cannot be compiled."""
+
+
+class TraceMismatchError(RuntimeError):
+    """``check=True``: the compiled step and the eager function disagree on a call."""
+
+
+class Compiled:
+    """A step function that runs as generated NumPy after its first call; see ``compile``."""
+
+    def __init__(self, fn: Callable[..., Any], check: bool | int = False, max_traces: int = 8) -> None:
+        if not callable(fn):
+            raise TypeError(f"tg.compile(fn): fn must be a function (or a Module), got "
+                            f"{type(fn).__name__} {fn!r:.60}")
+        self.fn = fn
+        self.check_calls = 3 if check is True else int(check)
+        self.max_traces = max_traces
+        self.traces: dict[Any, list[_Trace] | str] = {}  # key -> traces, or why it runs eagerly
+        functools.update_wrapper(self, fn, updated=())  # type: ignore[arg-type]
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "__qualname__", type(self.fn).__name__)
+
+    # -- what a learner looks at ---------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The generated Python source of the most recent trace (``print(step.source)``)."""
+        return self._latest().program.source
+
+    @property
+    def program(self) -> Program:
+        return self._latest().program
+
+    @property
+    def graph(self) -> Any:
+        """The latest trace as a picture: ``graphviz.Digraph`` of its values and NumPy calls."""
+        from .picture import program_graph
+
+        return program_graph(self.program, self.name)
+
+    def _latest(self) -> _Trace:
+        found = [t for ts in self.traces.values() if not isinstance(ts, str) for t in ts]
+        if not found:
+            why = next((v for v in self.traces.values() if isinstance(v, str)), None)
+            raise RuntimeError(f"{self.name} has no compiled trace yet: call it once first"
+                               + (f" (its calls run eagerly: {why})" if why else ""))
+        return max(found, key=lambda t: t.serial)
+
+    # -- calls ---------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if Config.anomaly or Config.recorder is not None:  # anomaly checks, or a step inside a trace
+            return self.fn(*args, **kwargs)
+        try:
+            flat, names, key = guards.flatten(args, kwargs)
+        except TypeError:  # an argument that is not hashable: nothing to key a trace on
+            return self.fn(*args, **kwargs)
+        entry = self.traces.get(key)
+        if isinstance(entry, str):
+            return self.fn(*args, **kwargs)
+        for trace in entry or ():
+            if trace.holds(flat):
+                if trace.checks_left > 0:
+                    trace.checks_left -= 1
+                    return trace.checked(flat, self.fn, args, kwargs)
+                return trace.run(flat)
+        if entry is not None and len(entry) >= self.max_traces:
+            self._eager(key, f"more than {self.max_traces} traces for one argument signature "
+                        "(the captured state keeps changing)", keep=False)
+            return self.fn(*args, **kwargs)
+        return self._trace(key, flat, names, args, kwargs)
+
+    def _trace(self, key: Any, flat: list[Any], names: list[str], args: tuple, kwargs: dict) -> Any:
+        recorder = Recorder(flat, _argument_names(self.fn, names))
+        saved, Config.recorder = Config.recorder, recorder
+        try:
+            result = self.fn(*args, **kwargs)
+        finally:
+            Config.recorder = saved
+        recorder.finish()
+        try:
+            if recorder.problem is not None:
+                raise CannotCompile(recorder.problem)
+            trace = _Trace(recorder, result, flat, self.name, self.check_calls)
+            trace.verify(flat, result)
+        except CannotCompile as err:
+            self._eager(key, str(err))
+            return result
+        self.traces.setdefault(key, [])
+        entry = self.traces[key]
+        assert not isinstance(entry, str)
+        entry.append(trace)
+        return result
+
+    def _eager(self, key: Any, reason: str, keep: bool = True) -> None:
+        warnings.warn(CompileWarning(f"tg.compile: {self.name} runs eagerly: {reason}"), stacklevel=4)
+        if keep:
+            self.traces[key] = reason
+
+    def __repr__(self) -> str:
+        n = sum(len(t) for t in self.traces.values() if not isinstance(t, str))
+        return f"<compiled {self.name}: {n} trace{'s' if n != 1 else ''}>"
+
+
+_SERIAL = [0]
+
+
+class _Trace:
+    """One recorded program with what it reads before and writes after each call."""
+
+    def __init__(self, rec: Recorder, result: Any, flat: list[Any], name: str, checks: int) -> None:
+        leaves, self.rebuild = _flatten_result(result)
+        for leaf in leaves:
+            if isinstance(leaf, Tensor) and leaf._requires_grad and not rec.backward_seen:
+                raise CannotCompile(
+                    "it returns a tensor that needs a gradient but calls no backward(): a compiled "
+                    "forward has no graph to differentiate. Compile the whole step (forward, "
+                    "backward, update), or the forward alone under tg.no_grad()")
+        self.leaves = leaves
+        self.program = generate(rec, leaves, name)
+        self.names = [leaf.name if isinstance(leaf, Tensor) else None for leaf in leaves]
+        self.is_tensor = [isinstance(leaf, Tensor) for leaf in leaves]
+        self.slots_out = [_returned_slot(rec, leaf) for leaf in leaves]
+        p = self.program
+        captured = [v for v in p.inputs if v.kind == "data" and v.slot is not None and v.slot.arg is None]
+        self.data_guards = [(_tensor(v.slot, flat), (v.array.shape, v.array.dtype,
+                                                     _tensor(v.slot, flat)._requires_grad))
+                            for v in captured]
+        self.grad_guards = [(_tensor(s, flat), event, expected) for s, event, expected in p.guards
+                            if s.arg is None]
+        self.arg_grad_guards = [(s.arg, event, expected) for s, event, expected in p.guards
+                                if s.arg is not None]
+        self.state_snapshots = rec.state_snapshots
+        self.checks_left = checks
+        self.fn_name = name
+        _SERIAL[0] += 1
+        self.serial = _SERIAL[0]
+
+    def holds(self, flat: list[Any]) -> bool:
+        arg_grads = [(flat[i], event, expected) for i, event, expected in self.arg_grad_guards]
+        return guards.holds(self.grad_guards + arg_grads if arg_grads else self.grad_guards,
+                            self.data_guards, self.program.sgd_plain)
+
+    # -- running -------------------------------------------------------------------------
+    def _inputs(self, flat: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for v in self.program.inputs:
+            if v.kind == "arg":
+                a = flat[v.index] if v.index is not None else None
+                out.append(a.data if isinstance(a, Tensor) else a)
+            elif v.kind == "data":
+                out.append(_tensor(v.slot, flat).data)
+            else:  # "grad"
+                grad = _tensor(v.slot, flat)._grad
+                assert grad is not None
+                out.append(grad.data)
+        return out + [opt.state for opt in self.program.optimizers]
+
+    def run(self, flat: list[Any]) -> Any:
+        returned = self.program.step(*self._inputs(flat))
+        return self._write_back(returned, flat)
+
+    def _write_back(self, returned: tuple, flat: list[Any]) -> Any:
+        p = self.program
+        values = iter(returned)
+        results: list[Any] = []
+        for out, is_tensor, name, slot in zip(p.outputs, self.is_tensor, self.names, self.slots_out):
+            if out is None:
+                results.append(None)
+                continue
+            array = next(values)
+            if slot is not None:
+                results.append(_tensor(slot, flat))
+            elif is_tensor:
+                t = Tensor._from_op(np.asarray(array), None)
+                t.name = name
+                results.append(t)
+            else:
+                results.append(array)
+        for slot, value in p.grads:
+            tensor = _tensor(slot, flat)
+            tensor._grad = None if value is None else Tensor._from_op(np.asarray(next(values)), None)
+        return self.rebuild(results)
+
+    # -- checking ------------------------------------------------------------------------
+    def verify(self, flat: list[Any], result: Any) -> None:
+        """Right after the trace: the program, run on copies of the state the eager call found,
+        must end where the eager call ended, bit for bit."""
+        inputs = [np.array(v.snapshot, copy=True) for v in self.program.inputs]
+        states = [copy.deepcopy(self.state_snapshots[id(o)]) for o in self.program.optimizers]
+        problem = self._compare(inputs, states, flat, result)
+        if problem is not None:
+            raise CannotCompile(f"the generated program does not reproduce the eager call ({problem})")
+
+    def checked(self, flat: list[Any], fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        """``check=True``: run eagerly for real and the program on copies; they must agree."""
+        inputs = [np.array(a, copy=True) for a in self._inputs(flat)[:len(self.program.inputs)]]
+        states = [copy.deepcopy(o.state) for o in self.program.optimizers]
+        result = fn(*args, **kwargs)
+        problem = self._compare(inputs, states, flat, result)
+        if problem is not None:
+            raise TraceMismatchError(
+                f"tg.compile(check=True): the trace of {self.fn_name} does not hold on this call: "
+                f"{problem}. The step's Python code takes another path for these values (data-dependent control flow, or NumPy on .data, is traced as "
+                "taken); keep such decisions outside the compiled function")
+        return result
+
+    def _compare(self, inputs: list[Any], states: list[Any], flat: list[Any], result: Any) -> str | None:
+        p = self.program
+        try:
+            returned = list(p.step(*inputs, *states))
+        except Exception as err:  # the program failed where eager ran: report, never hide
+            return f"it raised {type(err).__name__}: {err}"
+        leaves, _ = _flatten_result(result)
+        values = iter(returned)
+        for i, (out, leaf) in enumerate(zip(p.outputs, leaves)):
+            if out is None:
+                continue
+            eager = leaf.data if isinstance(leaf, Tensor) else leaf
+            if not _same(next(values), eager):
+                return f"return value {i} ({self.names[i] or out.name}) differs"
+        for slot, value in p.grads:
+            got = None if value is None else next(values)
+            live_grad = _tensor(slot, flat)._grad
+            if (got is None) != (live_grad is None) or \
+                    (got is not None and live_grad is not None and not _same(got, live_grad.data)):
+                return f"{_label(slot, value)}.grad differs"
+        for v, array in zip(p.inputs, inputs):
+            if v.kind in ("data", "grad") and v.slot is not None:
+                t = _tensor(v.slot, flat)
+                live = t.data if v.kind == "data" else (t._grad.data if t._grad is not None else None)
+                if live is None or not _same(array, live):
+                    return f"{v.name} ({'.data' if v.kind == 'data' else '.grad'}) differs"
+        for opt, state in zip(p.optimizers, states):
+            if not _same_state(state, opt.state):
+                return f"the state of {type(opt).__name__} differs"
+        return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and \
+        np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes()
+
+
+def _same_state(a: list[dict], b: list[dict]) -> bool:
+    if len(a) != len(b):
+        return False
+    for sa, sb in zip(a, b):
+        if sa.keys() != sb.keys():
+            return False
+        for k in sa:
+            x, y = sa[k], sb[k]
+            if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+                if not _same(x, y):
+                    return False
+            elif x != y:
+                return False
+    return True
+
+
+def _label(slot: TensorSlot, value: Value | None) -> str:
+    return slot.name or (value.name if value is not None else "a tensor")
+
+
+def _tensor(slot: TensorSlot | None, flat: list[Any]) -> Tensor:
+    assert slot is not None
+    if slot.tensor is not None:
+        return slot.tensor
+    assert slot.arg is not None
+    return flat[slot.arg]
+
+
+def _returned_slot(rec: Recorder, leaf: Any) -> TensorSlot | None:
+    """A returned tensor that is an argument or a captured tensor is returned as itself."""
+    if isinstance(leaf, Tensor):
+        found = rec.slots.get(id(leaf))
+        if found is not None:
+            return found
+    return None
+
+
+def _flatten_result(result: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]:
+    """What the step returns: tensors, arrays and None, in tuples, lists and dicts."""
+    if result is None or isinstance(result, (Tensor, np.ndarray)):
+        return [result], lambda leaves: leaves[0]
+    if isinstance(result, (tuple, list)):
+        parts = [_flatten_result(r) for r in result]
+        kind = type(result)
+
+        def rebuild(leaves: list[Any]) -> Any:
+            out, i = [], 0
+            for (sub, fn) in parts:
+                out.append(fn(leaves[i:i + len(sub)]))
+                i += len(sub)
+            return kind(out) if kind in (tuple, list) else kind(*out)
+        return [leaf for sub, _ in parts for leaf in sub], rebuild
+    if isinstance(result, dict):
+        keys = list(result)
+        leaves, inner = _flatten_result([result[k] for k in keys])
+        return leaves, lambda ls: dict(zip(keys, inner(ls)))
+    raise CannotCompile(
+        f"it returns a {type(result).__name__}; a compiled step returns tensors (and tuples, "
+        "lists or dicts of them). Return the loss Tensor and call .item() on it outside the step")
+
+
+def _argument_names(fn: Callable[..., Any], names: list[str]) -> list[str]:
+    """Argument names from the signature (``X``, ``y``) where the tensors have none."""
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return names
+    def named(n: str) -> str:
+        position = n[3:].split("_")[0]
+        if n.startswith("arg") and position.isdigit() and int(position) < len(params):
+            return params[int(position)] + n[3 + len(position):]
+        return n
+    return [named(n) for n in names]
+
+
+def compile(fn: Callable[..., Any] | None = None, *, check: bool | int = False,
+            max_traces: int = 8) -> Any:
+    """Compile a training step (or a forward) into straight-line NumPy; see docs/guide/compile.md.
+
+    ``step = tg.compile(fn)``: the first call with given argument shapes, dtypes,
+    ``requires_grad`` flags and grad mode runs ``fn`` eagerly and records every op of the
+    forward pass, of ``backward()`` and of the updates (an optimizer's ``zero_grad()`` /
+    ``step()``, or ``p -= lr * p.grad`` under ``no_grad``).  Later calls like it run the
+    recorded program -- the same NumPy calls in the same order, so the loss, every ``.grad``
+    and the optimizer state come out bit for bit as eager ones would -- and return what
+    ``fn`` returns (returned tensors carry no graph).  ``print(step.source)`` shows the
+    program; ``step.graph`` draws it.
+
+    Parameters may be arguments or captured from the enclosing scope (a model, an
+    optimizer).  Python control flow is traced as taken (as ``torch.jit.trace`` does): an
+    ``if`` on a tensor's value, or NumPy on ``.data`` that the engine does not see, is frozen
+    into the trace.  ``check=True`` runs the next three calls eagerly as well and raises
+    ``TraceMismatchError`` naming the first tensor that differs (``check=n``: n calls).
+    What cannot be compiled -- a hook, ``create_graph=True``, a ``tg.autograd.Function``, an
+    array made with NumPy inside the step -- runs eagerly with a ``CompileWarning``.
+    Usable as a decorator: ``@tg.compile`` or ``@tg.compile(check=True)``.
+    """
+    if fn is None:
+        return lambda f: Compiled(f, check=check, max_traces=max_traces)
+    return Compiled(fn, check=check, max_traces=max_traces)
