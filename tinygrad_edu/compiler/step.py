@@ -22,7 +22,7 @@ from ..config import Config
 from ..tensor import Tensor
 from . import guards
 from .codegen import Program, generate
-from .trace import CannotCompile, Recorder, TensorSlot, Value
+from .trace import CannotCompile, Recorder, TensorSlot, Value, reachable_tensors
 
 
 class CompileWarning(UserWarning):
@@ -99,13 +99,15 @@ class Compiled:
         return self._trace(key, flat, names, args, kwargs)
 
     def _trace(self, key: Any, flat: list[Any], names: list[str], args: tuple, kwargs: dict) -> Any:
-        recorder = Recorder(flat, _argument_names(self.fn, names))
+        recorder = Recorder(flat, _argument_names(self.fn, names), self.fn)
+        before = {i: (t, t.data, t.data.copy(), t._grad) for i, t in reachable_tensors(self.fn).items()}
         saved, Config.recorder = Config.recorder, recorder
         try:
             result = self.fn(*args, **kwargs)
         finally:
             Config.recorder = saved
         recorder.finish()
+        recorder.unseen_changes(before)
         try:
             if recorder.problem is not None:
                 raise CannotCompile(recorder.problem)
@@ -218,7 +220,9 @@ class _Trace:
         states = [copy.deepcopy(self.state_snapshots[id(o)]) for o in self.program.optimizers]
         problem = self._compare(inputs, states, flat, result)
         if problem is not None:
-            raise CannotCompile(f"the generated program does not reproduce the eager call ({problem})")
+            raise CannotCompile(f"the generated program does not reproduce the eager call: {problem}. "
+                                "Was an array changed with NumPy (on .data)? That is outside what "
+                                "the engine sees; write the update with Tensor ops under tg.no_grad()")
 
     def checked(self, flat: list[Any], fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         """``check=True``: run eagerly for real and the program on copies; they must agree."""
@@ -229,8 +233,9 @@ class _Trace:
         if problem is not None:
             raise TraceMismatchError(
                 f"tg.compile(check=True): the trace of {self.fn_name} does not hold on this call: "
-                f"{problem}. The step's Python code takes another path for these values (data-dependent control flow, or NumPy on .data, is traced as "
-                "taken); keep such decisions outside the compiled function")
+                f"{problem}. The step's Python code took another path for these values: "
+                "control flow on a tensor's value, or NumPy on .data, is traced as taken; keep "
+                "such decisions outside the compiled function")
         return result
 
     def _compare(self, inputs: list[Any], states: list[Any], flat: list[Any], result: Any) -> str | None:
@@ -334,10 +339,12 @@ def _flatten_result(result: Any) -> tuple[list[Any], Callable[[list[Any]], Any]]
 
 def _argument_names(fn: Callable[..., Any], names: list[str]) -> list[str]:
     """Argument names from the signature (``X``, ``y``) where the tensors have none."""
+    target = getattr(fn, "forward", fn)  # a Module: the names of its forward()
     try:
-        params = list(inspect.signature(fn).parameters)
+        signature = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):
         return names
+    params = [p.name for p in signature if p.kind is not p.VAR_POSITIONAL and p.kind is not p.VAR_KEYWORD]
     def named(n: str) -> str:
         position = n[3:].split("_")[0]
         if n.startswith("arg") and position.isdigit() and int(position) < len(params):

@@ -66,13 +66,13 @@ class Step:
     out: Value | None = None
     slot: TensorSlot | None = None  # the tensor whose gradient a store/assign changes
     scope: tuple[str, ...] = ()
-    ctx: Any = None
 
 
 class Recorder:
     """Receives the engine's seam calls during one traced call and builds the step list."""
 
-    def __init__(self, args: list[Any], arg_names: list[str]) -> None:
+    def __init__(self, args: list[Any], arg_names: list[str], fn: Any = None) -> None:
+        self.fn = fn
         self.steps: list[Step] = []
         self.values: dict[int, Value] = {}
         self.slots: dict[int, TensorSlot] = {}  # by id of the Tensor
@@ -129,7 +129,7 @@ class Recorder:
             return found
         if not isinstance(array, np.ndarray):
             raise CannotCompile(f"{what} is a {type(array).__name__}, not an array")
-        if array.ndim == 0:  # a Python number made into an array (operands, seeds): baked in
+        if array.ndim == 0 and array.dtype != bool:  # a number made into an array (operands, seeds)
             v = Value("const", array)
         elif holder is not None and holder.data is array and holder._ctx is None:
             v = Value("data", array, holder.name or "", self.slot(holder), snapshot=array.copy())
@@ -179,7 +179,7 @@ class Recorder:
         ins = [self.value(t.data, t, f"input {i} of {name}") for i, t in enumerate(inputs)]
         opts = {k: self.literal(v, f"option {k}= of {name}") for k, v in options.items()}
         out = Value("op", data)
-        self.steps.append(Step("op", self.phase, cls, ins, opts, out, scope=Config.scope, ctx=ctx))
+        self.steps.append(Step("op", self.phase, cls, ins, opts, out, scope=Config.scope))
         self.values[id(data)] = out
 
     def derived(self, fn: Any, args: tuple, out: Any) -> None:
@@ -287,9 +287,87 @@ class Recorder:
         self.steps.append(Step("optim", "update", opt, items))
 
     # -- the end of the call ---------------------------------------------------------------
+    def unseen_changes(self, before: dict[int, tuple[Tensor, Any, Any, Any]]) -> None:
+        """Refuse a trace during which a reachable tensor changed behind the engine's back
+        (NumPy on ``.data``, a running statistic): the program would not repeat that change."""
+        written = {id(s.tensor) for s in self.slots.values() if s.tensor is not None}
+        graded = {i for i in self.grad_touched}
+        for i, (t, data, copy_, grad) in before.items():
+            if i not in written and (t.data is not data or not np.array_equal(t.data, copy_, equal_nan=True)):
+                self.refuse(f"{t._label()} changed during the step without a Tensor op (NumPy on "
+                            ".data?); a compiled step would not repeat that change")
+            if i not in graded and t._grad is not grad:
+                self.refuse(f"the .grad of {t._label()} changed in a way the trace did not see")
+
     def finish(self) -> None:
+        """After the call: every tensor read from outside must be one the function can reach
+        (a parameter of a captured model, a tensor in a closure) -- not one made inside it,
+        whose values the next call would make anew."""
         self._bind_pending()
+        if self.problem is not None or not self._captured:
+            return
+        reachable = reachable_tensors(self.fn)
         for slot, ref in self._captured:
-            if ref() is None:
-                self.refuse(f"a tensor made inside the step ({slot.name or 'unnamed'}) was used as if "
-                            "it were a parameter, then dropped; make it outside the step or pass it in")
+            if id(ref()) not in reachable:
+                self.refuse(
+                    f"a tensor of shape {slot.tensor.shape if slot.tensor is not None else '?'} "
+                    f"({slot.name or 'unnamed'}) was made inside the step from arrays the engine "
+                    "did not compute; a compiled step would reuse its first values. Pass it to "
+                    "the step as an argument, or make it outside the step")
+                return
+
+
+def reachable_tensors(fn: Any, depth: int = 5) -> dict[int, Tensor]:
+    """Ids of the tensors ``fn`` can reach: through its closure, the globals it names, its
+    defaults, ``self`` of a method, and from there attributes, items, parameters."""
+    roots: list[Any] = []
+    todo = [fn]
+    while todo:  # unwrap methods, partials and the code objects of nested functions
+        f = todo.pop()
+        if hasattr(f, "__self__"):
+            roots.append(f.__self__)
+        if hasattr(f, "func"):  # functools.partial
+            todo.append(f.func)
+            roots.extend(getattr(f, "args", ()))
+        fn_ = getattr(f, "__func__", f)
+        code = getattr(fn_, "__code__", None)
+        if code is None:
+            roots.append(f)
+            continue
+        roots.extend(c.cell_contents for c in (fn_.__closure__ or ()) if _filled(c))
+        roots.extend(fn_.__defaults__ or ())
+        names = set(code.co_names)
+        consts = [c for c in code.co_consts if hasattr(c, "co_names")]
+        while consts:
+            inner = consts.pop()
+            names |= set(inner.co_names)
+            consts.extend(c for c in inner.co_consts if hasattr(c, "co_names"))
+        g = getattr(fn_, "__globals__", {})
+        roots.extend(g[n] for n in sorted(names) if n in g)
+    found: dict[int, Tensor] = {}
+    seen: set[int] = set()
+    level = roots
+    for _ in range(depth):
+        nxt: list[Any] = []
+        for obj in level:
+            if id(obj) in seen or isinstance(obj, (str, bytes, int, float, np.ndarray, type)):
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, Tensor):
+                found[id(obj)] = obj
+            elif isinstance(obj, (list, tuple, set, frozenset)):
+                nxt.extend(obj)
+            elif isinstance(obj, dict):
+                nxt.extend(obj.values())
+            elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__code__", None)):
+                nxt.extend(vars(obj).values())
+        level = nxt
+    return found
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        _ = cell.cell_contents
+    except ValueError:  # a closure variable not assigned yet
+        return False
+    return True
