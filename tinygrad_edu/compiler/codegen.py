@@ -44,7 +44,7 @@ TEMPLATES: dict[type, str] = {
     linalg.MatMul: "{0} @ {1}",
     reduce.Sum: "{0}.sum(axis={axis}, keepdims={keepdims})",
     shape.Reshape: "{0}.reshape({shape})",
-    shape.Transpose: "np.transpose({0}, {axes})",
+    shape.Transpose: "{0}.transpose({axes})",  # what np.transpose calls; (1, 0) is written .T
     shape.BroadcastTo: "np.broadcast_to({0}, {shape})",
     shape.Cast: "{0}.astype({dtype}, copy=False)",
     shape.GetItem: "np.asarray({0}[{index}])",
@@ -115,6 +115,7 @@ def generate(rec: Recorder, results: list[Any], fn_name: str) -> Program:
 
     def text(x: Any, partner: Value | None = None, number_ok: bool = False) -> str:
         if isinstance(x, Value):
+            x = implicit.get(id(x), x)
             if x.kind == "const" and number_ok and partner is not None:
                 number = _number(x.array, partner)
                 if number is not None:
@@ -124,7 +125,10 @@ def generate(rec: Recorder, results: list[Any], fn_name: str) -> Program:
 
     phase = ""
     uses = _use_counts(rec.steps)
+    implicit = _implicit_broadcasts(rec.steps, results, rec)
     for s in rec.steps:
+        if s.out is not None and id(s.out) in implicit:
+            continue
         if s.phase != phase and s.kind != "store":
             lines.append(f"# {s.phase}")
             phase = s.phase
@@ -212,6 +216,8 @@ def _op_line(s: Step, name_of: Callable, text: Callable, names: _Names, namespac
         args = [text(v, _partner(ins, i), number_ok) for i, v in enumerate(ins)]
         options = {k: text(v) for k, v in s.options.items()}
         expr = template.format(*args, **options)
+        if cls is shape.Transpose and s.options["axes"] == (1, 0):
+            expr = f"{args[0]}.T"
     else:
         fname = _bind(namespace, names, cls.__name__.lower(), partial(cls.forward, cls.__new__(cls)))
         parts = [text(v) for v in ins] + [f"{k}={text(v)}" for k, v in s.options.items()]
@@ -221,6 +227,38 @@ def _op_line(s: Step, name_of: Callable, text: Callable, names: _Names, namespac
     if np.ndim(s.out.array) == 0:
         expr = f"np.asarray({expr})"  # NumPy returns scalars for 0-d results; apply makes arrays
     return f"{name_of(s.out, _default_name(s, ins))} = {expr}"
+
+
+def _implicit_broadcasts(steps: list[Step], results: list[Any], rec: Recorder) -> dict[int, Value]:
+    """BroadcastTo views that NumPy's own broadcasting can stand in for.
+
+    The engine makes every broadcast an explicit node (so pictures show it and its backward
+    is one sum); when the view only feeds elementwise ops whose other operand already has the
+    full shape, ``z = matmul + b`` computes the very same sums as ``matmul + broadcast_to(b)``,
+    without the ~4 µs that building the view costs.  Maps the view's Value to its source.
+    """
+    candidates = {id(s.out): s for s in steps if s.kind == "op" and s.target is shape.BroadcastTo}
+    keep: set[int] = set()
+    for s in steps:
+        for i, v in enumerate(s.inputs):
+            if not isinstance(v, Value) or id(v) not in candidates:
+                continue
+            partner = _partner(s.inputs, i)
+            ok = s.kind == "op" and s.target in _NUMBER_OK and partner is not None and \
+                np.shape(partner.array) == np.shape(v.array) and id(partner) not in candidates
+            if not ok:
+                keep.add(id(v))
+        for v in s.options.values():
+            if isinstance(v, Value):
+                keep.add(id(v))
+    for r in results:
+        found = rec.values.get(id(getattr(r, "data", r)))
+        if found is not None:
+            keep.add(id(found))
+    for s in steps:
+        if s.kind == "store" and s.out is not None:
+            keep.add(id(s.out))
+    return {i: s.inputs[0] for i, s in candidates.items() if i not in keep}
 
 
 def _use_counts(steps: list[Step]) -> dict[int, int]:
