@@ -140,6 +140,8 @@ def assign_items(tensor: Tensor, index: Any, value: Any) -> None:
     Anywhere else the assignment could change values a recorded graph still needs, so it is
     refused; ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
     """
+    if Config.recorder is not None:  # compile seam: item assignment is not replayed (compiler/)
+        Config.recorder.refuse(f"item assignment (t[i] = v) on {tensor._label()}")
     raw = value.data if isinstance(value, Tensor) else np.asarray(value)
     in_rule = Config.in_backward or not Config.grad_enabled
     if tensor._requires_grad and in_rule and Config.grad_enabled and tensor._ctx is not None \

@@ -81,7 +81,8 @@ class _Names:
         self.used: set[str] = set(_RESERVED)
 
     def fresh(self, hint: str) -> str:
-        base = re.sub(r"\W", "_", hint.replace("-", "neg_")).strip("_") or "t"
+        base = re.sub(r"\W+", "_", hint.replace("-", "neg_"))
+        base = re.sub(r"_+", "_", base).strip("_") or "t"
         if base[0].isdigit():
             base = "v" + base
         if keyword.iskeyword(base):
@@ -116,6 +117,8 @@ def generate(rec: Recorder, results: list[Any], fn_name: str) -> Program:
     def text(x: Any, partner: Value | None = None, number_ok: bool = False) -> str:
         if isinstance(x, Value):
             x = implicit.get(id(x), x)
+            if id(x) in inline:
+                return inline[id(x)]
             if x.kind == "const" and number_ok and partner is not None:
                 number = _number(x.array, partner)
                 if number is not None:
@@ -125,9 +128,19 @@ def generate(rec: Recorder, results: list[Any], fn_name: str) -> Program:
 
     phase = ""
     uses = _use_counts(rec.steps)
+    op_uses = _use_counts([s for s in rec.steps if s.kind == "op"])
     implicit = _implicit_broadcasts(rec.steps, results, rec)
+    returned_ids = {id(rec.values.get(id(getattr(r, "data", r)))) for r in results}
+    inline: dict[int, str] = {}  # a transpose used once is written where it is used: W2.T
     for s in rec.steps:
         if s.out is not None and id(s.out) in implicit:
+            continue
+        if s.kind == "op" and s.target is shape.Transpose and s.out is not None and \
+                uses.get(id(s.out)) == 1 == op_uses.get(id(s.out)) and id(s.out) not in returned_ids and \
+                isinstance(s.inputs[0], Value) and s.inputs[0].kind != "const":
+            axes = s.options["axes"]
+            arg = text(s.inputs[0])
+            inline[id(s.out)] = f"{arg}.T" if axes == (1, 0) else f"{arg}.transpose({axes})"
             continue
         if s.phase != phase and s.kind != "store":
             lines.append(f"# {s.phase}")
@@ -148,8 +161,9 @@ def generate(rec: Recorder, results: list[Any], fn_name: str) -> Program:
     params = [v.name for v in inputs] + [namespace["_states"][id(o)] for o in rec.optimizers]
     del namespace["_states"]
     consts = [f"#   {k} = {_show(namespace[k])}" for k in namespace if isinstance(namespace[k], np.ndarray)]
+    title = re.sub(r"[^\w.<>]", "_", fn_name)  # a __qualname__ can be set to anything
     head = [f"def step({', '.join(params)}):",
-            f"    \"\"\"{fn_name}, compiled by tg.compile: the NumPy calls the engine made.\"\"\""]
+            f'    """{title}, compiled by tg.compile: the NumPy calls the engine made."""']
     if consts:
         head += ["    # constants:"] + ["    " + c for c in consts]
     body = ["    " + ln for ln in lines] + [f"    return ({', '.join(returned)}{',' if returned else ''})"]
@@ -197,6 +211,8 @@ def _lines(s: Step, name_of: Callable, text: Callable, names: _Names, namespace:
         return []
     if s.kind == "inplace":
         target, other = s.inputs
+        if s.target is None:  # fill_ / zero_ / copy_
+            return [f"{name_of(target)}[...] = {text(other)}"]
         symbol = _INPLACE.get(s.target)
         if symbol is None:
             raise CannotCompile(f"in-place {s.target.__name__} is not one of + - * /")

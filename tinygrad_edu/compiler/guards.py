@@ -23,6 +23,9 @@ _LEAF = (Tensor, np.ndarray)
 
 def flatten(args: tuple, kwargs: dict) -> tuple[list[Any], list[str], Any]:
     """The arguments' tensors and arrays in order, names for them, and the rest as a hashable key."""
+    if not kwargs and all(type(a) is Tensor for a in args):  # the common call: step(x, y), fast
+        key: Any = tuple([(a.data.shape, a.data.dtype, a._requires_grad) for a in args])
+        return list(args), [a.name or f"arg{i}" for i, a in enumerate(args)], (key, Config.grad_enabled)
     leaves: list[Any] = []
     names: list[str] = []
 
@@ -50,8 +53,9 @@ def flatten(args: tuple, kwargs: dict) -> tuple[list[Any], list[str], Any]:
 def holds(guards: list[tuple[Any, str, Any]], data_slots: list[tuple[Tensor, Any]],
           sgd_plain: list[Any]) -> bool:
     """Does the state outside the step still look as it did when the trace was recorded?"""
-    for tensor, expected in data_slots:
-        if (tensor.data.shape, tensor.data.dtype, tensor._requires_grad) != expected:
+    for tensor, (shape, dtype, requires_grad) in data_slots:
+        data = tensor.data
+        if data.shape != shape or data.dtype != dtype or tensor._requires_grad != requires_grad:
             return False
     for tensor, event, expected in guards:
         grad = tensor._grad

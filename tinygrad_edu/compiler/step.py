@@ -50,6 +50,11 @@ class Compiled:
     def name(self) -> str:
         return getattr(self.fn, "__qualname__", type(self.fn).__name__)
 
+    @property
+    def trace_count(self) -> int:
+        """How many programs have been recorded (one per argument signature and outside state)."""
+        return sum(len(t) for t in self.traces.values() if not isinstance(t, str))
+
     # -- what a learner looks at ---------------------------------------------------------
     @property
     def source(self) -> str:
@@ -128,7 +133,7 @@ class Compiled:
             self.traces[key] = reason
 
     def __repr__(self) -> str:
-        n = sum(len(t) for t in self.traces.values() if not isinstance(t, str))
+        n = self.trace_count
         return f"<compiled {self.name}: {n} trace{'s' if n != 1 else ''}>"
 
 

@@ -73,6 +73,8 @@ class Recorder:
 
     def __init__(self, args: list[Any], arg_names: list[str], fn: Any = None) -> None:
         self.fn = fn
+        self.args = args
+        self._reachable: list[Tensor] | None = None
         self.steps: list[Step] = []
         self.values: dict[int, Value] = {}
         self.slots: dict[int, TensorSlot] = {}  # by id of the Tensor
@@ -131,6 +133,11 @@ class Recorder:
             raise CannotCompile(f"{what} is a {type(array).__name__}, not an array")
         if array.ndim == 0 and array.dtype != bool:  # a number made into an array (operands, seeds)
             v = Value("const", array)
+        elif holder is not None and self._grad_owner(holder) is not None:  # p.grad.zero_()
+            owner = self._grad_owner(holder)
+            assert owner is not None
+            slot = self._first_grad_event(owner, "some", (array.shape, array.dtype))
+            v = Value("grad", array, "grad_" + (slot.name or "p"), slot, snapshot=array.copy())
         elif holder is not None and holder.data is array and holder._ctx is None:
             v = Value("data", array, holder.name or "", self.slot(holder), snapshot=array.copy())
         else:
@@ -140,6 +147,13 @@ class Recorder:
                 "constant. Pass it to the step as an argument, or compute it with Tensor ops")
         self.values[id(array)] = v
         return v
+
+    def _grad_owner(self, holder: Tensor) -> Tensor | None:
+        """The argument or reachable tensor whose ``.grad`` is ``holder``, if any."""
+        if self._reachable is None:
+            self._reachable = list(reachable_tensors(self.fn).values()) + [
+                a for a in self.args if isinstance(a, Tensor)]
+        return next((t for t in self._reachable if t._grad is holder), None)
 
     def literal(self, x: Any, what: str) -> Any:
         """Options and derived() arguments: arrays become Values, the rest must be plain data."""
@@ -256,7 +270,7 @@ class Recorder:
 
     def _inplace(self, t: Tensor, ufunc: Any, operand: Any) -> None:
         target = self.value(t.data, t, f"the tensor updated in place ({t._label()})")
-        other = self.literal(operand, f"the operand of an in-place {ufunc.__name__}")
+        other = self.literal(operand, f"the operand of an in-place {getattr(ufunc, '__name__', 'fill_')}")
         self.steps.append(Step("inplace", "update", ufunc, [target, other]))
 
     def optimizer_step(self, opt: Any) -> None:
