@@ -66,10 +66,13 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
     used more than once.  A non-scalar ``tensor`` is seeded with ones (the gradient of its
     sum).  With ``collapse=True`` each module call (``fc1: Linear(2→4)``) is one box;
     ``collapse=False`` shows every op.  A picture over ``max_nodes`` nodes raises
-    ``GraphTooLarge`` instead.  Call it before ``backward()`` (or after
+    ``GraphTooLarge`` instead.  A step made by ``tg.compile`` is drawn as its program (its
+    ``step.graph``: one oval per line of ``step.source``).  Call it before ``backward()`` (or after
     ``backward(retain_graph=True)``) to get numbers on the backward edges: a plain
     ``backward()`` frees the graph, and the edges then show the rules only.
     """
+    if not isinstance(tensor, Tensor) and hasattr(tensor, "program"):  # a tg.compile'd step
+        return tensor.graph  # its program: one oval per line of step.source
     _check_arguments(tensor, show, rankdir)
     graph = read_graph(tensor)
     model = _model(graph, collapse, max_nodes)  # refuse a huge picture before tracing it
