@@ -391,3 +391,19 @@ def test_zero_grad_in_place_compiles():
         results.append(w.grad.data.copy())
     assert same(*results)
     assert "grad_w[...] = 0" in run.source or "[...] = 0" in run.source
+
+
+def test_the_guide_shows_the_source_compile_writes_today(capsys):
+    """docs/guide/09-compile.md prints the tutorial step's program; the page shows that output."""
+    import pathlib
+    import re
+
+    page = (pathlib.Path(__file__).resolve().parent.parent / "docs/guide/09-compile.md").read_text()
+    code = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    shown = re.search(r"It prints the loss and the program the engine wrote:\n\n```text\n(.*?)```",
+                      page, re.S).group(1)
+    exec(compile(code, "09-compile.md", "exec"), {})
+    assert capsys.readouterr().out.rstrip() == shown.rstrip()
+    for line in ("da1 = dz2 @ W2.T", "dW2 = a1.T @ dz2", "dW1 = X.T @ dz1", "W1 -= 0.5 * dW1",
+                 "db2 = dz2.sum(axis=(0,), keepdims=True)"):
+        assert "    " + line in shown  # the table's right column quotes these lines
