@@ -374,7 +374,7 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """x for x > 0, alpha*x otherwise (composed: where(x > 0, x, alpha*x))."""
-        return where(self.data > 0, self, self * alpha)
+        return where(derived(np.greater, self.data, 0), self, self * alpha)
 
     def log_softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
         """x - log Σ exp(x) over ``axis``/``dim`` (an int or a tuple of axes; the last by default)."""

@@ -131,8 +131,14 @@ class Recorder:
             return found
         if not isinstance(array, np.ndarray):
             raise CannotCompile(f"{what} is a {type(array).__name__}, not an array")
+        if holder is None:  # derived() and options name arrays, not tensors: whose .data is it?
+            holder = self._data_owner(array)
         if array.ndim == 0 and array.dtype != bool:  # a number made into an array (operands, seeds)
             v = Value("const", array)
+        elif Config.in_backward and (holder is None or self._data_owner(array) is None):
+            raise CannotCompile(
+                f"{what} (shape {array.shape}) was made with NumPy inside a backward rule, not by "
+                "an op: a compiled step would replay the first call's values")
         elif holder is not None and self._grad_owner(holder) is not None:  # p.grad.zero_()
             owner = self._grad_owner(holder)
             assert owner is not None
@@ -148,7 +154,13 @@ class Recorder:
         self.values[id(array)] = v
         return v
 
-    def _grad_owner(self, holder: Tensor) -> Tensor | None:
+    def _data_owner(self, array: Any) -> Tensor | None:
+        """The argument or reachable tensor whose ``.data`` is ``array``, if any."""
+        self._grad_owner(None)  # fills the list
+        assert self._reachable is not None
+        return next((t for t in self._reachable if t.data is array), None)
+
+    def _grad_owner(self, holder: Tensor | None) -> Tensor | None:
         """The argument or reachable tensor whose ``.grad`` is ``holder``, if any."""
         if self._reachable is None:
             self._reachable = list(reachable_tensors(self.fn).values()) + [
@@ -331,36 +343,12 @@ class Recorder:
                 return
 
 
-def reachable_tensors(fn: Any, depth: int = 5) -> dict[int, Tensor]:
-    """Ids of the tensors ``fn`` can reach: through its closure, the globals it names, its
-    defaults, ``self`` of a method, and from there attributes, items, parameters."""
-    roots: list[Any] = []
-    todo = [fn]
-    while todo:  # unwrap methods, partials and the code objects of nested functions
-        f = todo.pop()
-        if hasattr(f, "__self__"):
-            roots.append(f.__self__)
-        if hasattr(f, "func"):  # functools.partial
-            todo.append(f.func)
-            roots.extend(getattr(f, "args", ()))
-        fn_ = getattr(f, "__func__", f)
-        code = getattr(fn_, "__code__", None)
-        if code is None:
-            roots.append(f)
-            continue
-        roots.extend(c.cell_contents for c in (fn_.__closure__ or ()) if _filled(c))
-        roots.extend(fn_.__defaults__ or ())
-        names = set(code.co_names)
-        consts = [c for c in code.co_consts if hasattr(c, "co_names")]
-        while consts:
-            inner = consts.pop()
-            names |= set(inner.co_names)
-            consts.extend(c for c in inner.co_consts if hasattr(c, "co_names"))
-        g = getattr(fn_, "__globals__", {})
-        roots.extend(g[n] for n in sorted(names) if n in g)
+def reachable_tensors(fn: Any, depth: int = 6) -> dict[int, Tensor]:
+    """The tensors ``fn`` can reach, by id: through closures, the globals a function's code
+    names, defaults, ``self`` of a method, and from there attributes, items and functions."""
     found: dict[int, Tensor] = {}
     seen: set[int] = set()
-    level = roots
+    level = [fn]
     for _ in range(depth):
         nxt: list[Any] = []
         for obj in level:
@@ -373,10 +361,30 @@ def reachable_tensors(fn: Any, depth: int = 5) -> dict[int, Tensor]:
                 nxt.extend(obj)
             elif isinstance(obj, dict):
                 nxt.extend(obj.values())
-            elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__code__", None)):
-                nxt.extend(vars(obj).values())
+            elif hasattr(obj, "__code__"):  # a function: what its code can reach
+                nxt.extend(_function_roots(obj))
+            else:
+                for name in ("__self__", "__func__", "func", "args", "keywords"):  # methods, partials
+                    if hasattr(obj, name) and not callable(getattr(type(obj), name, None)):
+                        nxt.append(getattr(obj, name))
+                if hasattr(obj, "__dict__"):
+                    nxt.extend(vars(obj).values())
         level = nxt
     return found
+
+
+def _function_roots(fn: Any) -> list[Any]:
+    roots: list[Any] = [c.cell_contents for c in (fn.__closure__ or ()) if _filled(c)]
+    roots.extend(fn.__defaults__ or ())
+    names: set[str] = set()
+    codes = [fn.__code__]
+    while codes:  # the function's code and the code of the functions defined inside it
+        code = codes.pop()
+        names |= set(code.co_names)
+        codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    g = getattr(fn, "__globals__", {})
+    roots.extend(g[n] for n in sorted(names) if n in g)
+    return roots
 
 
 def _filled(cell: Any) -> bool:
