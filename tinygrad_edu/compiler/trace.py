@@ -11,6 +11,8 @@ is refused -- replaying it as a constant could give a wrong number.
 from __future__ import annotations
 
 import copy
+import functools
+import types
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -352,7 +354,7 @@ def reachable_tensors(fn: Any, depth: int = 6) -> dict[int, Tensor]:
     for _ in range(depth):
         nxt: list[Any] = []
         for obj in level:
-            if id(obj) in seen or isinstance(obj, (str, bytes, int, float, np.ndarray, type)):
+            if id(obj) in seen or isinstance(obj, _OPAQUE):
                 continue
             seen.add(id(obj))
             if isinstance(obj, Tensor):
@@ -361,16 +363,21 @@ def reachable_tensors(fn: Any, depth: int = 6) -> dict[int, Tensor]:
                 nxt.extend(obj)
             elif isinstance(obj, dict):
                 nxt.extend(obj.values())
-            elif hasattr(obj, "__code__"):  # a function: what its code can reach
+            elif isinstance(obj, types.FunctionType):  # what its code can reach
                 nxt.extend(_function_roots(obj))
-            else:
-                for name in ("__self__", "__func__", "func", "args", "keywords"):  # methods, partials
-                    if hasattr(obj, name) and not callable(getattr(type(obj), name, None)):
-                        nxt.append(getattr(obj, name))
-                if hasattr(obj, "__dict__"):
-                    nxt.extend(vars(obj).values())
+            elif isinstance(obj, types.MethodType):
+                nxt.extend((obj.__self__, obj.__func__))
+            elif isinstance(obj, functools.partial):
+                nxt.extend((obj.func, *obj.args, *obj.keywords.values()))
+            elif isinstance(getattr(obj, "__dict__", None), dict):  # an object: its attributes
+                nxt.extend(vars(obj).values())
         level = nxt
     return found
+
+
+# Never walked into: numbers, strings, arrays, classes, modules (np, torch: nothing of ours).
+_OPAQUE = (str, bytes, int, float, complex, np.ndarray, np.generic, type, types.ModuleType,
+           types.BuiltinFunctionType)
 
 
 def _function_roots(fn: Any) -> list[Any]:
