@@ -50,19 +50,40 @@ def flatten(args: tuple, kwargs: dict) -> tuple[list[Any], list[str], Any]:
     return leaves, names, key
 
 
-def holds(guards: list[tuple[Any, str, Any]], data_slots: list[tuple[Tensor, Any]],
-          sgd_plain: list[Any]) -> bool:
-    """Does the state outside the step still look as it did when the trace was recorded?"""
+def compiled_check(data_slots: list[tuple[Tensor, Any]], grads: list[tuple[Tensor, str, Any]],
+                   arg_grads: list[tuple[int, str, Any]], sgd_plain: list[Any]) -> Any:
+    """Does the state outside the step still look as it did when the trace was recorded?
+
+    ``data_slots``: captured tensors with their (shape, dtype, requires_grad); ``grads``:
+    (tensor, "none" or "some", (shape, dtype)) -- whether its ``.grad`` was absent, or a
+    plain writeable array of that shape; ``arg_grads`` the same for arguments, by position;
+    ``sgd_plain``: SGDs written as ``p -= lr * g``, which must still have no momentum or
+    decay.  Returns ``holds(flat) -> bool``, written out as one ``and`` of comparisons
+    because it runs on every call.
+    """
+    namespace: dict[str, Any] = {}
+
+    def bind(obj: Any) -> str:
+        name = f"k{len(namespace)}"
+        namespace[name] = obj
+        return name
+    terms = []
     for tensor, (shape, dtype, requires_grad) in data_slots:
-        data = tensor.data
-        if data.shape != shape or data.dtype != dtype or tensor._requires_grad != requires_grad:
-            return False
-    for tensor, event, expected in guards:
-        grad = tensor._grad
+        t = bind(tensor)
+        terms.append(f"{t}.data.shape == {bind(shape)} and {t}.data.dtype == {bind(dtype)} and "
+                     f"{t}._requires_grad is {bool(requires_grad)}")
+    owners = [(bind(t), e, x) for t, e, x in grads] + [(f"flat[{i}]", e, x) for i, e, x in arg_grads]
+    for t, event, expected in owners:
         if event == "none":
-            if grad is not None:
-                return False
-        elif grad is None or (grad.data.shape, grad.data.dtype) != expected or \
-                grad._requires_grad or not grad.data.flags.writeable:
-            return False
-    return all(opt.momentum == 0 and opt.weight_decay == 0 for opt in sgd_plain)
+            terms.append(f"{t}._grad is None")
+        else:
+            shape, dtype = expected
+            terms.append(f"({t}._grad is not None and {t}._grad.data.shape == {bind(shape)} and "
+                         f"{t}._grad.data.dtype == {bind(dtype)} and not {t}._grad._requires_grad "
+                         f"and {t}._grad.data.flags.writeable)")
+    for opt in sgd_plain:
+        o = bind(opt)
+        terms.append(f"{o}.momentum == 0 and {o}.weight_decay == 0")
+    source = f"def holds(flat):\n    return {' and '.join(terms) or 'True'}\n"
+    exec(compile(source, "<tg.compile guards>", "exec"), namespace)
+    return namespace["holds"]

@@ -154,8 +154,9 @@ class _Trace:
                     "backward, update), or the forward alone under tg.no_grad()")
         self.leaves = leaves
         self.single = isinstance(result, Tensor) or result is None or isinstance(result, np.ndarray)
-        self.leaves_in = list(flat)
+        self.arg_is_tensor = [isinstance(a, Tensor) for a in flat]
         self._runner: Callable[[list[Any]], Any] | None = None
+        self._holds: Callable[[list[Any]], bool] | None = None
         self.program = generate(rec, leaves, name)
         self.names = [leaf.name if isinstance(leaf, Tensor) else None for leaf in leaves]
         self.is_tensor = [isinstance(leaf, Tensor) for leaf in leaves]
@@ -176,9 +177,11 @@ class _Trace:
         self.serial = _SERIAL[0]
 
     def holds(self, flat: list[Any]) -> bool:
-        arg_grads = [(flat[i], event, expected) for i, event, expected in self.arg_grad_guards]
-        return guards.holds(self.grad_guards + arg_grads if arg_grads else self.grad_guards,
-                            self.data_guards, self.program.sgd_plain)
+        """The guards of guards.py, as one generated expression (they run on every call)."""
+        if self._holds is None:
+            self._holds = guards.compiled_check(self.data_guards, self.grad_guards,
+                                                self.arg_grad_guards, self.program.sgd_plain)
+        return self._holds(flat)
 
     # -- running -------------------------------------------------------------------------
     def _inputs(self, flat: list[Any]) -> list[Any]:
@@ -217,7 +220,7 @@ class _Trace:
         for v in p.inputs:
             if v.kind == "arg":
                 assert v.index is not None
-                is_tensor = isinstance(self.leaves_in[v.index], Tensor)
+                is_tensor = self.arg_is_tensor[v.index]
                 reads.append(f"flat[{v.index}]" + (".data" if is_tensor else ""))
             else:
                 reads.append(tensor(v.slot) + (".data" if v.kind == "data" else "._grad.data"))

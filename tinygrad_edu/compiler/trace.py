@@ -77,6 +77,7 @@ class Recorder:
         self.fn = fn
         self.args = args
         self._reachable: list[Tensor] | None = None
+        self._names: dict[int, str] = {}
         self.steps: list[Step] = []
         self.values: dict[int, Value] = {}
         self.slots: dict[int, TensorSlot] = {}  # by id of the Tensor
@@ -122,7 +123,9 @@ class Recorder:
     def slot(self, tensor: Tensor) -> TensorSlot:
         found = self.slots.get(id(tensor))
         if found is None:
-            found = self.slots[id(tensor)] = TensorSlot(tensor.name or "", tensor=tensor)
+            self._grad_owner(None)  # the names of reachable tensors, for those without .name
+            name = tensor.name or self._names.get(id(tensor), "")
+            found = self.slots[id(tensor)] = TensorSlot(name, tensor=tensor)
             self._captured.append((found, weakref.ref(tensor)))
         return found
 
@@ -147,7 +150,8 @@ class Recorder:
             slot = self._first_grad_event(owner, "some", (array.shape, array.dtype))
             v = Value("grad", array, "grad_" + (slot.name or "p"), slot, snapshot=array.copy())
         elif holder is not None and holder.data is array and holder._ctx is None:
-            v = Value("data", array, holder.name or "", self.slot(holder), snapshot=array.copy())
+            slot = self.slot(holder)
+            v = Value("data", array, slot.name, slot, snapshot=array.copy())
         else:
             raise CannotCompile(
                 f"{what} (shape {array.shape}) was computed outside the engine's ops (NumPy on "
@@ -165,8 +169,9 @@ class Recorder:
     def _grad_owner(self, holder: Tensor | None) -> Tensor | None:
         """The argument or reachable tensor whose ``.grad`` is ``holder``, if any."""
         if self._reachable is None:
-            self._reachable = list(reachable_tensors(self.fn).values()) + [
-                a for a in self.args if isinstance(a, Tensor)]
+            found = reachable_with_names(self.fn)
+            self._names = {i: name for i, (_, name) in found.items()}
+            self._reachable = [t for t, _ in found.values()] + [a for a in self.args if isinstance(a, Tensor)]
         return next((t for t in self._reachable if t._grad is holder), None)
 
     def literal(self, x: Any, what: str) -> Any:
@@ -348,29 +353,34 @@ class Recorder:
 def reachable_tensors(fn: Any, depth: int = 6) -> dict[int, Tensor]:
     """The tensors ``fn`` can reach, by id: through closures, the globals a function's code
     names, defaults, ``self`` of a method, and from there attributes, items and functions."""
-    found: dict[int, Tensor] = {}
+    return {i: t for i, (t, _) in reachable_with_names(fn, depth).items()}
+
+
+def reachable_with_names(fn: Any, depth: int = 6) -> dict[int, tuple[Tensor, str]]:
+    """``reachable_tensors`` with the name each tensor is reached by first (``W1``, ``fc1``...)."""
+    found: dict[int, tuple[Tensor, str]] = {}
     seen: set[int] = set()
-    level = [fn]
+    level: list[tuple[str, Any]] = [("", fn)]
     for _ in range(depth):
-        nxt: list[Any] = []
-        for obj in level:
+        nxt: list[tuple[str, Any]] = []
+        for name, obj in level:
             if id(obj) in seen or isinstance(obj, _OPAQUE):
                 continue
             seen.add(id(obj))
             if isinstance(obj, Tensor):
-                found[id(obj)] = obj
+                found[id(obj)] = (obj, name)
             elif isinstance(obj, (list, tuple, set, frozenset)):
-                nxt.extend(obj)
+                nxt.extend((f"{name}_{i}", v) for i, v in enumerate(obj))
             elif isinstance(obj, dict):
-                nxt.extend(obj.values())
+                nxt.extend((str(k), v) for k, v in obj.items())
             elif isinstance(obj, types.FunctionType):  # what its code can reach
                 nxt.extend(_function_roots(obj))
             elif isinstance(obj, types.MethodType):
-                nxt.extend((obj.__self__, obj.__func__))
+                nxt.extend((("self", obj.__self__), ("", obj.__func__)))
             elif isinstance(obj, functools.partial):
-                nxt.extend((obj.func, *obj.args, *obj.keywords.values()))
+                nxt.extend(("", v) for v in (obj.func, *obj.args, *obj.keywords.values()))
             elif isinstance(getattr(obj, "__dict__", None), dict):  # an object: its attributes
-                nxt.extend(vars(obj).values())
+                nxt.extend(vars(obj).items())
         level = nxt
     return found
 
@@ -380,9 +390,11 @@ _OPAQUE = (str, bytes, int, float, complex, np.ndarray, np.generic, type, types.
            types.BuiltinFunctionType)
 
 
-def _function_roots(fn: Any) -> list[Any]:
-    roots: list[Any] = [c.cell_contents for c in (fn.__closure__ or ()) if _filled(c)]
-    roots.extend(fn.__defaults__ or ())
+def _function_roots(fn: Any) -> list[tuple[str, Any]]:
+    cells = [c for c in (fn.__closure__ or ())]
+    roots: list[tuple[str, Any]] = [(n, c.cell_contents) for n, c in zip(fn.__code__.co_freevars, cells)
+                                    if _filled(c)]
+    roots.extend(("", d) for d in fn.__defaults__ or ())
     names: set[str] = set()
     codes = [fn.__code__]
     while codes:  # the function's code and the code of the functions defined inside it
@@ -390,7 +402,7 @@ def _function_roots(fn: Any) -> list[Any]:
         names |= set(code.co_names)
         codes.extend(c for c in code.co_consts if hasattr(c, "co_names"))
     g = getattr(fn, "__globals__", {})
-    roots.extend(g[n] for n in sorted(names) if n in g)
+    roots.extend((n, g[n]) for n in sorted(names) if n in g)
     return roots
 
 
