@@ -407,3 +407,24 @@ def test_the_guide_shows_the_source_compile_writes_today(capsys):
     for line in ("da1 = dz2 @ W2.T", "dW2 = a1.T @ dz2", "dW1 = X.T @ dz1", "W1 -= 0.5 * dW1",
                  "db2 = dz2.sum(axis=(0,), keepdims=True)"):
         assert "    " + line in shown  # the table's right column quotes these lines
+
+
+def test_a_model_and_optimizer_passed_as_arguments_are_captured_by_reference():
+    results = []
+    for compiled in (False, True):
+        tg.manual_seed(0)
+        model = nn.MLP([2, 3, 1], activation="tanh", dtype=np.float64)
+        opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+
+        def step(model, opt, x):
+            opt.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        run = tg.compile(step) if compiled else step
+        for k in range(3):
+            run(model, opt, tg.Tensor(np.array([[1.0, -1.0], [0.5, 2.0]]) * (k + 1)))
+        results.append([p.data.copy() for p in model.parameters()])
+    assert all(same(a, b) for a, b in zip(*results))
+    assert run.trace_count == 1 and "def step(x, fc1_weight," in run.source

@@ -105,8 +105,10 @@ class Compiled:
         return self._trace(key, flat, names, args, kwargs)
 
     def _trace(self, key: Any, flat: list[Any], names: list[str], args: tuple, kwargs: dict) -> Any:
-        recorder = Recorder(flat, _argument_names(self.fn, names), self.fn)
-        before = {i: (t, t.data, t.data.copy(), t._grad) for i, t in reachable_tensors(self.fn).items()}
+        # What the step can reach: its closure and globals, and the objects passed to it
+        roots = (self.fn, *[a for a in (*args, *kwargs.values()) if not isinstance(a, Tensor)])
+        recorder = Recorder(flat, _argument_names(self.fn, names), roots)
+        before = {i: (t, t.data, t.data.copy(), t._grad) for i, t in reachable_tensors(roots).items()}
         saved, Config.recorder = Config.recorder, recorder
         try:
             result = self.fn(*args, **kwargs)
@@ -122,6 +124,7 @@ class Compiled:
         except CannotCompile as err:
             self._eager(key, str(err))
             return result
+        trace.release()
         self.traces.setdefault(key, [])
         entry = self.traces[key]
         assert not isinstance(entry, str)
@@ -175,6 +178,17 @@ class _Trace:
         self.fn_name = name
         _SERIAL[0] += 1
         self.serial = _SERIAL[0]
+
+    def release(self) -> None:
+        """Drop the traced call's arrays (intermediates, snapshots): the program does not need
+        them, and keeping them would hold a batch's worth of memory per trace."""
+        p = self.program
+        for v in [*p.inputs, *[o for o in p.outputs if o is not None],
+                  *[g for _, g in p.grads if g is not None]]:
+            v.array = v.snapshot = None
+        p.steps = []
+        self.state_snapshots = {}
+        self.leaves = []
 
     def holds(self, flat: list[Any]) -> bool:
         """The guards of guards.py, as one generated expression (they run on every call)."""
@@ -284,7 +298,9 @@ class _Trace:
         must end where the eager call ended, bit for bit."""
         inputs = [np.array(v.snapshot, copy=True) for v in self.program.inputs]
         states = [copy.deepcopy(self.state_snapshots[id(o)]) for o in self.program.optimizers]
-        problem = self._compare(inputs, states, flat, result)
+        with np.errstate(all="ignore"), warnings.catch_warnings():  # eager has warned already
+            warnings.simplefilter("ignore")
+            problem = self._compare(inputs, states, flat, result)
         if problem is not None:
             raise CannotCompile(f"the generated program does not reproduce the eager call: {problem}. "
                                 "Was an array changed with NumPy (on .data)? That is outside what "

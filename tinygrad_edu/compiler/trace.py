@@ -339,7 +339,8 @@ class Recorder:
         self._bind_pending()
         if self.problem is not None or not self._captured:
             return
-        reachable = reachable_tensors(self.fn)
+        self._grad_owner(None)
+        reachable = {id(t) for t in self._reachable or ()}
         for slot, ref in self._captured:
             if id(ref()) not in reachable:
                 self.refuse(
@@ -360,7 +361,7 @@ def reachable_with_names(fn: Any, depth: int = 6) -> dict[int, tuple[Tensor, str
     """``reachable_tensors`` with the name each tensor is reached by first (``W1``, ``fc1``...)."""
     found: dict[int, tuple[Tensor, str]] = {}
     seen: set[int] = set()
-    level: list[tuple[str, Any]] = [("", fn)]
+    level: list[tuple[str, Any]] = [("", f) for f in fn] if isinstance(fn, tuple) else [("", fn)]
     for _ in range(depth):
         nxt: list[tuple[str, Any]] = []
         for name, obj in level:
