@@ -428,3 +428,21 @@ def test_a_model_and_optimizer_passed_as_arguments_are_captured_by_reference():
         results.append([p.data.copy() for p in model.parameters()])
     assert all(same(a, b) for a, b in zip(*results))
     assert run.trace_count == 1 and "def step(x, fc1_weight," in run.source
+
+
+def test_viz_draws_a_compiled_step_as_its_program(tmp_path):
+    from tinygrad_edu import viz
+
+    sources = []
+    for i in range(2):
+        step = tg.compile(tutorial_step(tutorial_params(0, np.float64)))
+        step(*batches(0, 4, np.float64, 1)[0])
+        sources.append(open(viz.save_graph(step, tmp_path / f"step{i}.dot"), encoding="utf-8").read())
+    dot = sources[0]
+    assert sources[0] == sources[1]  # byte-identical DOT for the same step
+    assert step.graph.source == dot
+    for label in ("cluster_forward", "cluster_backward", "cluster_update", '"dz2 @ W2.T"',
+                  '"W1 -= 0.5 * dW1"', '"sigmoid(z1)"'):
+        assert label in dot, label
+    ops = sum(1 for line in step.source.splitlines()[6:] if " = " in line or " -= " in line)
+    assert dot.count("shape=ellipse") == ops  # one oval per line of the program
