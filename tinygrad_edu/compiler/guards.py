@@ -21,11 +21,21 @@ from ..tensor import Tensor
 _LEAF = (Tensor, np.ndarray)
 
 
-def flatten(args: tuple, kwargs: dict) -> tuple[list[Any], list[str], Any]:
-    """The arguments' tensors and arrays in order, names for them, and the rest as a hashable key."""
-    if not kwargs and all(type(a) is Tensor for a in args):  # the common call: step(x, y), fast
+def flatten(args: tuple, kwargs: dict) -> tuple[list[Any], Any]:
+    """The arguments' tensors and arrays in order, and everything about the call as a hashable key."""
+    if not kwargs and all([type(a) is Tensor for a in args]):  # the common call: step(x, y), fast
         key: Any = tuple([(a.data.shape, a.data.dtype, a._requires_grad) for a in args])
-        return list(args), [a.name or f"arg{i}" for i, a in enumerate(args)], (key, Config.grad_enabled)
+        return list(args), (key, Config.grad_enabled)
+    leaves, _, key = _walk(args, kwargs)
+    return leaves, key
+
+
+def leaf_names(args: tuple, kwargs: dict) -> list[str]:
+    """A name for each of ``flatten``'s leaves: the tensor's own, else ``arg0``, ``arg1_2``..."""
+    return _walk(args, kwargs)[1]
+
+
+def _walk(args: tuple, kwargs: dict) -> tuple[list[Any], list[str], Any]:
     leaves: list[Any] = []
     names: list[str] = []
 
@@ -51,7 +61,8 @@ def flatten(args: tuple, kwargs: dict) -> tuple[list[Any], list[str], Any]:
 
 
 def compiled_check(data_slots: list[tuple[Tensor, Any]], grads: list[tuple[Tensor, str, Any]],
-                   arg_grads: list[tuple[int, str, Any]], sgd_plain: list[Any]) -> Any:
+                   arg_grads: list[tuple[int, str, Any]], sgd_plain: list[Any],
+                   call: tuple[list[Tensor], bool] | None = None) -> Any:
     """Does the state outside the step still look as it did when the trace was recorded?
 
     ``data_slots``: captured tensors with their (shape, dtype, requires_grad); ``grads``:
@@ -59,15 +70,24 @@ def compiled_check(data_slots: list[tuple[Tensor, Any]], grads: list[tuple[Tenso
     plain writeable array of that shape; ``arg_grads`` the same for arguments, by position;
     ``sgd_plain``: SGDs written as ``p -= lr * g``, which must still have no momentum or
     decay.  Returns ``holds(flat) -> bool``, written out as one ``and`` of comparisons
-    because it runs on every call.
+    because it runs on every call.  With ``call`` (the traced call's tensor arguments and its
+    grad mode), the expression also checks that ``flat`` holds tensors like those -- the key
+    of ``flatten``, without building it: the shortcut for a step called again like last time.
     """
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"Tensor": Tensor, "Config": Config}
 
     def bind(obj: Any) -> str:
         name = f"k{len(namespace)}"
         namespace[name] = obj
         return name
     terms = []
+    if call is not None:
+        tensors, grad_mode = call
+        terms.append(f"len(flat) == {len(tensors)} and Config.grad_enabled is {bool(grad_mode)}")
+        for i, a in enumerate(tensors):
+            terms.append(f"type(flat[{i}]) is Tensor and flat[{i}].data.shape == {bind(a.data.shape)} and "
+                         f"flat[{i}].data.dtype == {bind(a.data.dtype)} and "
+                         f"flat[{i}]._requires_grad is {bool(a._requires_grad)}")
     for tensor, (shape, dtype, requires_grad) in data_slots:
         t = bind(tensor)
         terms.append(f"{t}.data.shape == {bind(shape)} and {t}.data.dtype == {bind(dtype)} and "

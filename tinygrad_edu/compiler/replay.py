@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import Config
 from ..tensor import Tensor
 from . import guards
 from .codegen import generate
@@ -45,8 +46,6 @@ class RecordedStep:
         self.leaves = leaves
         self.single = isinstance(result, Tensor) or result is None or isinstance(result, np.ndarray)
         self.arg_is_tensor = [isinstance(a, Tensor) for a in flat]
-        self._runner: Callable[[list[Any]], Any] | None = None
-        self._holds: Callable[[list[Any]], bool] | None = None
         self.program = generate(rec, leaves, name)
         self.names = [leaf.name if isinstance(leaf, Tensor) else None for leaf in leaves]
         self.is_tensor = [isinstance(leaf, Tensor) for leaf in leaves]
@@ -65,6 +64,14 @@ class RecordedStep:
         self.fn_name = name
         _SERIAL[0] += 1
         self.serial = _SERIAL[0]
+        # Both run on every call, so both are written out as generated functions of ``flat``.
+        self.holds: Callable[[list[Any]], bool] = guards.compiled_check(
+            self.data_guards, self.grad_guards, self.arg_grad_guards, p.sgd_plain)
+        self.run: Callable[[Any], Any] = self._make_runner()  # flat: a list, or the args tuple
+        plain = all(type(a) is Tensor for a in flat)  # step(x, y): the shortcut of Compiled.__call__
+        self.same_call: Callable[[Any], bool] | None = guards.compiled_check(
+            self.data_guards, self.grad_guards, self.arg_grad_guards, p.sgd_plain,
+            call=(list(flat), Config.grad_enabled)) if plain else None
 
     def release(self) -> None:
         """Drop the traced call's arrays (intermediates, snapshots): the program does not need
@@ -77,12 +84,6 @@ class RecordedStep:
         self.state_snapshots = {}
         self.leaves = []
 
-    def holds(self, flat: list[Any]) -> bool:
-        """The guards of guards.py, as one generated expression (they run on every call)."""
-        if self._holds is None:
-            self._holds = guards.compiled_check(self.data_guards, self.grad_guards,
-                                                self.arg_grad_guards, self.program.sgd_plain)
-        return self._holds(flat)
 
     # -- running -------------------------------------------------------------------------
     def _inputs(self, flat: list[Any]) -> list[Any]:
@@ -99,10 +100,6 @@ class RecordedStep:
                 out.append(grad.data)
         return out + [opt.state for opt in self.program.optimizers]
 
-    def run(self, flat: list[Any]) -> Any:
-        if self._runner is None:
-            self._runner = self._make_runner()
-        return self._runner(flat)
 
     def _make_runner(self) -> Callable[[list[Any]], Any]:
         """``_inputs`` + ``step`` + ``_write_back`` as one generated function: the glue runs
