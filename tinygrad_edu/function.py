@@ -104,7 +104,7 @@ class Function:
         if anomaly and not Config.in_backward:  # inside backward, the gradient check names it
             _check_forward(cls, inputs, data)
         if Config.recorder is not None:  # compile seam: tg.compile is tracing (compiler/trace.py)
-            Config.recorder.op(cls, ctx, inputs, options, data)
+            Config.recorder.op(cls, inputs, options, data)
         if not record:
             return Tensor._from_op(data, None)
         ctx.inputs = inputs

@@ -198,10 +198,10 @@ class Recorder:
             self.refuse(str(err))
 
     # -- the seams ------------------------------------------------------------------------
-    def op(self, cls: type, ctx: Any, inputs: tuple[Tensor, ...], options: dict, data: Any) -> None:
-        self._guarded(self._op, cls, ctx, inputs, options, data)
+    def op(self, cls: type, inputs: tuple[Tensor, ...], options: dict, data: Any) -> None:
+        self._guarded(self._op, cls, inputs, options, data)
 
-    def _op(self, cls: type, ctx: Any, inputs: tuple[Tensor, ...], options: dict, data: Any) -> None:
+    def _op(self, cls: type, inputs: tuple[Tensor, ...], options: dict, data: Any) -> None:
         if type(cls).__module__.endswith("custom_function") or cls.__module__.endswith("custom_function"):
             raise CannotCompile(f"{cls.__name__} is a tg.autograd.Function (PyTorch's form, with "
                                 "Tensor code inside): only ops with a NumPy forward can be compiled")
