@@ -161,7 +161,7 @@ def _argument_names(fn: Callable[..., Any], names: list[str]) -> list[str]:
 
 def compile(fn: Callable[..., Any] | None = None, *, check: bool | int = False,
             max_traces: int = 8) -> Any:
-    """Compile a training step (or a forward) into straight-line NumPy; see docs/guide/compile.md.
+    """Compile a training step (or a forward) into straight-line NumPy; see guide chapter 9.
 
     ``step = tg.compile(fn)``: the first call with given argument shapes, dtypes,
     ``requires_grad`` flags and grad mode runs ``fn`` eagerly and records every op of the
