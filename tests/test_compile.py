@@ -446,3 +446,59 @@ def test_viz_draws_a_compiled_step_as_its_program(tmp_path):
         assert label in dot, label
     ops = sum(1 for line in step.source.splitlines()[6:] if " = " in line or " -= " in line)
     assert dot.count("shape=ellipse") == ops  # one oval per line of the program
+
+
+def test_parameters_passed_as_arguments_get_their_grad_each_call():
+    w_eager, w_compiled = (tg.Tensor(np.array([0.5, -1.0]), requires_grad=True) for _ in range(2))
+
+    def step(w, x):
+        loss = (w * x).tanh().sum()
+        loss.backward()
+        return loss
+    run = tg.compile(step)
+    for k in range(3):
+        x = tg.Tensor(np.array([1.0, 2.0]) * (k + 1))
+        w_eager.grad = w_compiled.grad = None
+        assert same(step(w_eager, x).data, run(w_compiled, x).data)
+        assert same(w_eager.grad.data, w_compiled.grad.data)
+    other = tg.Tensor(np.array([3.0, 1.0]), requires_grad=True)  # another tensor, same shapes
+    run(other, x)
+    assert other.grad is not None and w_compiled.grad is not None and run.trace_count == 1
+
+
+def test_a_custom_numpy_op_is_called_by_name_and_a_numpy_backward_is_refused():
+    class Cube(tg.Function):
+        """y = x**3;  dy/dx = 3 x**2"""
+
+        def forward(ctx, x):
+            return x ** 3
+
+        def backward(ctx, grad_out):
+            (x,) = ctx.inputs
+            return grad_out * 3.0 * x * x
+
+    class CubeByHand(Cube):
+        def backward(ctx, grad_out):  # raw NumPy: the engine cannot see how it was made
+            (x,) = ctx.inputs
+            return grad_out.data * 3.0 * x.data ** 2
+
+    for op, compiles in ((Cube, True), (CubeByHand, False)):
+        w = tg.Tensor(np.array([1.0, -2.0]), requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            loss = op.apply(w * x).sum()  # noqa: B023  (called in this iteration)
+            loss.backward()
+            return loss
+        run = tg.compile(step)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for k in range(3):
+                x = tg.Tensor(np.array([0.5, 1.5]) * (k + 1))
+                got, got_grad = run(x).data, w.grad.data.copy()
+                assert same(got, step(x).data) and same(got_grad, w.grad.data)
+        assert (run.trace_count == 1) == compiles
+        if compiles:
+            assert "cube(mul)" in run.source or "cube(" in run.source
+        else:
+            assert "made with NumPy inside a backward rule" in str(caught[0].message)
