@@ -486,7 +486,7 @@ def test_a_custom_numpy_op_is_called_by_name_and_a_numpy_backward_is_refused():
         w = tg.Tensor(np.array([1.0, -2.0]), requires_grad=True)
 
         def step(x):
-            w.grad = None
+            w.grad = None  # noqa: B023  (called in this iteration)
             loss = op.apply(w * x).sum()  # noqa: B023  (called in this iteration)
             loss.backward()
             return loss
