@@ -502,3 +502,41 @@ def test_a_custom_numpy_op_is_called_by_name_and_a_numpy_backward_is_refused():
             assert "cube(mul)" in run.source or "cube(" in run.source
         else:
             assert "made with NumPy inside a backward rule" in str(caught[0].message)
+
+
+def test_a_tensor_made_during_the_call_and_kept_is_not_reused():
+    """A step that stores a fresh random tensor on an object: replaying it would freeze it."""
+    class Noisy:
+        noise = None
+
+    holder = Noisy()
+    w = tg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        holder.noise = tg.Tensor(np.random.default_rng(int(x.data[0])).normal(size=2))
+        loss = (w * x * holder.noise).sum()
+        loss.backward()
+        return loss
+    run = tg.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for k in range(3):
+            x = tg.Tensor(np.array([float(k), 1.0]))
+            got = run(x).data
+            assert same(got, (w * x * holder.noise).sum().data)
+    assert run.trace_count == 0 and caught and "created during this call" in str(caught[0].message)
+
+
+def test_dropout_runs_eagerly():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+
+    def step(x):
+        model.zero_grad()
+        loss = model(x).sum()
+        loss.backward()
+        return loss
+    run = tg.compile(step)
+    with pytest.warns(CompileWarning, match="made inside the step"):
+        run(tg.Tensor(np.ones((2, 3), dtype=np.float32)))

@@ -116,7 +116,7 @@ class Compiled:
             result = self.fn(*args, **kwargs)
         finally:
             Config.recorder = saved
-        recorder.finish()
+        recorder.finish(set(before) | {id(a) for a in flat})
         recorder.unseen_changes(before)
         try:
             if recorder.problem is not None:
@@ -124,7 +124,7 @@ class Compiled:
             trace = RecordedStep(recorder, result, flat, self.name, self.check_calls)
             trace.verify(flat, result)
         except CannotCompile as err:
-            self._eager(key, str(err))
+            self._eager(key, str(err), keep=not recorder.retry)
             return result
         trace.release()
         self.traces.setdefault(key, [])

@@ -84,6 +84,7 @@ class Recorder:
         self.arg_slots: list[TensorSlot | None] = []
         self.problem: str | None = None
         self.backward_seen = False
+        self.retry = False  # the problem may be gone on the next call (see finish)
         self.grad_touched: dict[int, str] = {}  # tensor id -> first gradient event
         self.grad_guards: list[tuple[TensorSlot, str, Any]] = []
         self.optimizers: list[Any] = []
@@ -332,16 +333,20 @@ class Recorder:
             if i not in graded and t._grad is not grad:
                 self.refuse(f"the .grad of {t._label()} changed in a way the trace did not see")
 
-    def finish(self) -> None:
-        """After the call: every tensor read from outside must be one the function can reach
-        (a parameter of a captured model, a tensor in a closure) -- not one made inside it,
-        whose values the next call would make anew."""
+    def finish(self, existing: set[int]) -> None:
+        """After the call: every tensor read from outside must be one the function could reach
+        before the call (``existing``: a parameter of a captured model, a tensor in a closure)
+        -- not one made inside it, whose values the next call would make anew."""
         self._bind_pending()
         if self.problem is not None or not self._captured:
             return
-        self._grad_owner(None)
-        reachable = {id(t) for t in self._reachable or ()}
+        reachable = set(reachable_tensors(self.fn)) | {id(a) for a in self.args}  # as the call left it
         for slot, ref in self._captured:
+            if id(ref()) in reachable and id(ref()) not in existing:
+                self.retry = True  # a layer that builds its weights on first use: trace again
+                self.refuse(f"{slot.name or 'a tensor'} was created during this call and kept (a "
+                            "layer built on first use?); the next call records the step again")
+                return
             if id(ref()) not in reachable:
                 self.refuse(
                     f"a tensor of shape {slot.tensor.shape if slot.tensor is not None else '?'} "
