@@ -26,7 +26,8 @@ from ..optim import SGD
 from .trace import CannotCompile, Recorder, Step, TensorSlot, Value
 
 # Each template is its op's forward, character for character (tests/test_compile_ops.py
-# checks them against the ops).  {0}, {1} are the inputs, {name} an option.
+# runs every op through a compiled step against eager).  {0}, {1} are the inputs, {name} an
+# option.  An op without a template is called by name: its forward itself.
 TEMPLATES: dict[type, str] = {
     elementwise.Add: "{0} + {1}",
     elementwise.Mul: "{0} * {1}",
