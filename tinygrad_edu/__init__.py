@@ -23,6 +23,7 @@ from . import functional as _functional  # for __all__
 from . import random as random
 from . import tensor_functions as _tensor_functions  # for __all__
 from .autograd import grad
+from .compiler import compile as compile  # tg.compile; kept out of __all__, like float and int
 from .config import (
     detect_anomaly,
     enable_grad,

@@ -263,6 +263,8 @@ class TensorAliases:
             raise RuntimeError(f"fill_/zero_/copy_ on {self._label()}, which requires grad, while recording: "
                                "an in-place change would make the graph lie; do it inside "
                                "`with tg.no_grad():`")
+        if Config.recorder is not None:  # compile seam: tg.compile records the fill (compiler/)
+            Config.recorder.inplace(self, None, value)
         self.data[...] = value.data if hasattr(value, "_requires_grad") else value
         self._version += 1  # a graph that saved the old values will refuse to use them
         return self

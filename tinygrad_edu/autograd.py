@@ -47,7 +47,6 @@ class HookHandle:
             self._hooks.remove(self._fn)
 
 
-
 def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     """Every tensor that requires grad and leads to ``roots``, parents before children.
 
@@ -92,7 +91,7 @@ def run_backward(
     returned, keyed by ``id``.
     """
     pending = _Pending(tracer, roots, seeds)  # gradients that reached a tensor, summed as they meet
-    sink = _sink(capture, seeds, create_graph)
+    sink = _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
     with backward_mode(create_graph):
         for tensor, node in _plan(roots, capture):
             grad_out = pending.pop(id(tensor), None)
@@ -132,11 +131,6 @@ def _plan(roots: Sequence[Tensor],
     return [(t, t._ctx if id(t) in expand else None) for t in reversed(order) if id(t) in leads]
 
 
-def _sink(capture: Sequence[Tensor] | None, seeds: Sequence[Tensor],
-          create_graph: bool) -> _LeafGrads | _Capture:
-    return _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
-
-
 class _Pending(dict):
     """Gradients waiting at each tensor (by id).  Two that meet are added: the multivariate
     chain rule."""
@@ -168,10 +162,13 @@ class _LeafGrads:
         self.owners = {id(_memory_owner(seed.data)) for seed in seeds}
         self.create_graph = create_graph
         self.captured: dict[int, Tensor] = {}
+        self.recorder = Config.recorder  # compile seam: tg.compile names the gradients
 
     def receive(self, tensor: Tensor, g: Tensor) -> Tensor:
         if tensor._hooks:
             g = _run_hooks(tensor, g)
+        if self.recorder is not None:
+            self.recorder.gradient_of(tensor, g)
         if tensor._ctx is None or tensor._retains_grad:
             _store_grad(tensor, g, self.owners, self.create_graph)
         return g
@@ -233,6 +230,8 @@ def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool)
     # gets a private, writeable array.  A view nobody else holds (the transposed gradient of a
     # weight used as ``x @ W.T``) is kept as it is -- copying it every step would cost time.
     shared = id(_memory_owner(g.data)) in owners or not g.data.flags.writeable
+    if Config.recorder is not None:  # compile seam (compiler/trace.py)
+        Config.recorder.grad_stored(tensor, g.data, copied=shared and not create_graph)
     if shared and create_graph:
         g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
     elif shared:
@@ -245,6 +244,8 @@ def _accumulate(tensor: Tensor, total: Tensor, g: Tensor, create_graph: bool) ->
     """``.grad += g`` into the same tensor object, as PyTorch does, so a reference kept by the
     caller sees the new total.  A recorded sum (``create_graph``), a gradient that is itself
     in a graph, or a read-only array get a new tensor instead."""
+    if Config.recorder is not None:  # compile seam (compiler/trace.py)
+        Config.recorder.grad_added(tensor, total, g, create_graph)
     if create_graph or total._requires_grad or not total.data.flags.writeable:
         tensor._grad = total + g
     else:

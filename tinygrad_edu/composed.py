@@ -227,6 +227,8 @@ def _in_place(t: Tensor, op: str, compute: Callable[[Tensor], Tensor], other: An
     one is, the change is recorded as an op (inplace.py) -- or refused if that cannot be done
     soundly, with a message saying what to write instead.
     """
+    if Config.recorder is not None:  # compile seam: in-place methods are not replayed (compiler/)
+        Config.recorder.refuse(f"{op} on {t._label()}")
     if Config.grad_enabled and (t._requires_grad or getattr(other, "_requires_grad", False)):
         record_in_place(t, op, compute)
         return t

@@ -30,6 +30,7 @@ class _Modes(threading.local):
     anomaly: bool = False  # check every forward output and backward step for NaN/Inf
     scope: tuple[str, ...] = ()  # names of the module calls we are inside (for graph clusters)
     in_backward: bool = False  # ops now run inside a backward rule (anomaly checks them there)
+    recorder: Any = None  # tg.compile is tracing this thread: the seams report to it (compiler/)
 
 
 Config = _Modes()

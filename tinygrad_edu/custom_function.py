@@ -189,6 +189,8 @@ def assign_items(tensor: Tensor, index: Any, value: Any) -> None:
     records no in-place ops), and a value that requires grad cannot be written into a
     tensor: ``tg.where(mask, v, t)`` builds the changed tensor as a differentiable op instead.
     """
+    if Config.recorder is not None:  # compile seam: item assignment is not replayed (compiler/)
+        Config.recorder.refuse(f"item assignment (t[i] = v) on {tensor._label()}")
     value_grad = isinstance(value, Tensor) and value._requires_grad
     raw = value.data if isinstance(value, Tensor) else np.asarray(value)
     if Config.grad_enabled and tensor._requires_grad:

@@ -111,6 +111,8 @@ class Function:
         anomaly = Config.anomaly
         if anomaly and not Config.in_backward:  # inside backward, the gradient check names it
             _check_forward(cls, inputs, data)
+        if Config.recorder is not None:  # compile seam: tg.compile is tracing (compiler/trace.py)
+            Config.recorder.op(cls, inputs, options, data)
         if not record:
             return Tensor._from_op(data, None)
         ctx.inputs = inputs
@@ -205,6 +207,20 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name} node>"
+
+
+def derived(fn: Any, *args: Any) -> Any:
+    """``fn(*args)``: a NumPy computation on op arrays that is not differentiated (a mask, a
+    tie share, an index range).
+
+    Ops write ``derived(np.greater, x.data, 0)`` instead of ``x.data > 0`` so that a compiled
+    step (``tg.compile``) sees where the array came from and recomputes it on every call,
+    instead of freezing the first call's mask.  Outside a trace it is just the call.
+    """
+    out = fn(*args)
+    if Config.recorder is not None:  # compile seam (compiler/trace.py)
+        Config.recorder.derived(fn, args, out)
+    return out
 
 
 # What a forward may return: the dtypes a Tensor holds (see conversion.py).

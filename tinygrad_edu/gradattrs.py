@@ -12,6 +12,8 @@ from __future__ import annotations
 # mypy: disable-error-code="misc"
 from typing import TYPE_CHECKING, Any
 
+from .config import Config
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -47,6 +49,8 @@ class GradAttributes:
         if value is not None and not isinstance(value, GradAttributes):
             _refuse_assignment(self, value)
         self._grad = value
+        if Config.recorder is not None:  # compile seam: tg.compile sees zero_grad (compiler/)
+            Config.recorder.grad_assigned(self, value)
 
     @property
     def grad_fn(self: Tensor) -> Node | None:

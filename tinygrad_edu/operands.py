@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .config import Config, get_default_dtype
+from .function import derived
 from .ops import elementwise
 from .ops import shape as shape_ops
 from .tensor import Tensor
@@ -88,7 +89,7 @@ def compare(fn: Callable, x: Tensor, other: Any) -> Tensor:
     y = operand(other, x)
     if x.shape != y.shape:
         shape_ops.broadcast_shape(fn.__name__, x.shape, y.shape)
-    return Tensor._from_op(fn(x.data, y.data), None)
+    return Tensor._from_op(derived(fn, x.data, y.data), None)  # derived: tg.compile recomputes it
 
 
 def normalize_axes(t: Tensor, axis: Any, op: str, keep_order: bool = False) -> tuple[int, ...]:

@@ -131,6 +131,8 @@ def _inplace(t: Tensor, ufunc: np.ufunc, other: Any, symbol: str,
             )
         return out_of_place(t, other)
     value = other.data if hasattr(other, "_requires_grad") else other
+    if Config.recorder is not None:  # compile seam: tg.compile records the update (compiler/)
+        Config.recorder.inplace(t, ufunc, value)
     try:
         ufunc(t.data, value, out=t.data, casting="same_kind")
     except (ValueError, TypeError) as err:  # shapes, read-only views, int -= float

@@ -195,9 +195,9 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
             raise ValueError(f"clip: min ({min}) is larger than max ({max}); swap them")
         out = self
         if max is not None:
-            out = where(self.data > np.asarray(max), operands.operand(max, self), out)
+            out = where(derived(np.greater, self.data, np.asarray(max)), operands.operand(max, self), out)
         if min is not None:
-            out = where(self.data < np.asarray(min), operands.operand(min, self), out)
+            out = where(derived(np.less, self.data, np.asarray(min)), operands.operand(min, self), out)
         return out
 
     # -- comparisons: boolean tensors, no gradient ----------------------------------------------
@@ -384,7 +384,7 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
 
     def leaky_relu(self, alpha: float = 0.01) -> Tensor:
         """x for x > 0, alpha*x otherwise (composed: where(x > 0, x, alpha*x))."""
-        return where(self.data > 0, self, self * alpha)
+        return where(derived(np.greater, self.data, 0), self, self * alpha)
 
     def log_softmax(self, axis: Any = None, *, dim: Any = None) -> Tensor:
         """x - log Σ exp(x) over ``axis``/``dim`` (an int or a tuple of axes; the last by default)."""
@@ -402,9 +402,9 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
         return activations.Step.apply(self)
 
 
-# The op modules (and the operand rules) build Tensors, so they are imported once the class
-# exists.  ``where`` is re-exported here because it is part of the Tensor API.
+# Imported once the class exists (they build Tensors); ``where`` is part of the Tensor API.
 from . import autograd, operands  # noqa: E402
+from .function import derived  # noqa: E402  (masks a compiled step recomputes: tg.compile)
 from .operands import where  # noqa: E402
 from .ops import activations, elementwise, linalg, reduce  # noqa: E402
 from .ops import shape as shape_ops  # noqa: E402

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config import get_default_dtype, module_scope
+from ..function import derived
 from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from ..random import generator
 from ..tensor import Tensor, where
@@ -233,7 +234,7 @@ def _clamped_log(p: Tensor) -> Tensor:
     """
     tiny = np.finfo(p.dtype).tiny
     safe = p.clip(min=tiny)  # the log never sees 0 or a subnormal, even in the unused branch
-    return where(p.data < tiny, -100.0, safe.log()).maximum(-100.0)
+    return where(derived(np.less, p.data, tiny), -100.0, safe.log()).maximum(-100.0)
 
 
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -337,7 +338,7 @@ def _picked_log_likelihood(log_probs: Tensor, target: Tensor, reduction: str, wh
     if log_probs.ndim == 1:
         picked = log_probs[target.data]
     else:
-        picked = log_probs[np.arange(log_probs.shape[0]), target.data]  # one entry per row
+        picked = log_probs[derived(np.arange, log_probs.shape[0]), target.data]  # one per row
     return _reduce(-picked, reduction, who)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, derived
 from ..tensor import Tensor
 
 
@@ -25,7 +25,13 @@ class ReLU(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out * Tensor._from_op((x.data > 0).astype(grad_out.dtype), None)
+        # derived(): a compiled step (tg.compile) recomputes the mask on every call
+        return grad_out * Tensor._from_op(derived(relu_mask, x.data, grad_out.dtype), None)
+
+
+def relu_mask(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """ReLU's local derivative: 1 where x > 0, else 0, in the gradient's dtype."""
+    return (x > 0).astype(dtype)
 
 
 class Sigmoid(Function):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, derived
 from ..tensor import Tensor
 
 
@@ -168,12 +168,19 @@ class Maximum(Function):
 
     def backward(ctx, grad_out):
         x, y = ctx.inputs
-        # Ties split the gradient so the two shares still add up to the upstream gradient.
-        share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
-        share_x = share_x.astype(grad_out.dtype)
+        # derived(): a compiled step (tg.compile) recomputes the shares on every call
+        share_x = derived(tie_share, x.data, y.data, grad_out.dtype)
         need_x, need_y = ctx.needs_input_grad
         return (grad_out * _constant(share_x) if need_x else None,
-                grad_out * _constant(1.0 - share_x) if need_y else None)
+                grad_out * _constant(derived(np.subtract, 1.0, share_x)) if need_y else None)
+
+
+def tie_share(x: np.ndarray, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """x's share of max(x, y)'s gradient: 1 where x > y, 1/2 where x == y, else 0.
+
+    Ties split the gradient so the two shares still add up to the upstream gradient.
+    """
+    return ((x > y) + 0.5 * (x == y)).astype(dtype)
 
 
 class Where(Function):

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..config import Config
 from ..serialization import CheckpointError
 from ..tensor import Tensor
 
@@ -61,6 +62,8 @@ class Optimizer:
 
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient (others are skipped)."""
+        if Config.recorder is not None:  # compile seam: tg.compile records the step (compiler/)
+            Config.recorder.optimizer_step(self)
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue

@@ -59,8 +59,12 @@ def draw_graph(tensor: Tensor, *, show: str = "forward", values: bool = True, gr
     ``max_nodes`` nodes raises ``GraphTooLarge`` instead.  After a plain ``backward()`` the
     numbers are the ones that backward computed (kept on the freed graph, see
     ``explain.replay``).  ``rules(node, index)`` gives the rule text on each edge (the command
-    line passes ``viz.rule_names.named_rules``, which writes the inputs' own names in).
+    line passes ``viz.rule_names.named_rules``, which writes the inputs' own names in).  A
+    step made by ``tg.compile`` is drawn as its program (its ``step.graph``: one oval per line
+    of ``step.source``).
     """
+    if not isinstance(tensor, Tensor) and hasattr(tensor, "program"):  # a tg.compile'd step
+        return tensor.graph  # its program: one oval per line of step.source
     _check_arguments(tensor, show, rankdir, view)
     graph = read_graph(tensor)
     view = view or ("layers" if collapse and any(t._ctx.scope for t in graph.tensors
