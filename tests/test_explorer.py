@@ -586,3 +586,17 @@ def test_each_op_backward_runs_once_plus_at_most_one_vjp(monkeypatch, tmp_path, 
         edges += sum(c.value is not None for c in step.contributions)
     vjps = sum(counted.values()) - len(trace)
     assert 0 < vjps <= edges
+
+
+def test_closed_layers_show_the_layer_views_declared_rules():
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(4, 16), tg.nn.ReLU(), tg.nn.Linear(16, 3))
+    loss = tg.nn.CrossEntropyLoss()(model(tg.randn(32, 4)), tg.randint(0, 3, (32,)))
+    trace = tg.explain(loss)
+    layers = html_module.with_layer_rules(find_layers(trace), viz.layers.layer_view(loss, trace))
+    first = next(layer for layer in layers if layer.name == "0: Linear(4→16)")
+    assert first.rule_lines == ("z1 = x·W1ᵀ + b1", "δ = ∂L/∂z1  (32×16)", "∂L/∂W1 = δᵀ·x  (16×4)",
+                                "∂L/∂b1 = Σₙ δ  (16)")
+    assert first.input_rule == "∂L/∂x = δ·W1"
+    closed = draw_view(trace, layers, frozenset(), rule_text, "BT").source
+    assert "∂L/∂W1 = δᵀ·x" in closed and "∂L/∂a1 = δ·W2" in closed  # box text and edge rule

@@ -33,6 +33,11 @@ class Layer:
     index: int
     scope: tuple[str, ...]
     nodes: tuple[Any, ...]
+    # The layer view's declared rule for this call (viz/layers.py), when the module has one:
+    # its forward in matrix form and backward rules, and the rule for the gradient it sends
+    # to its input (written on the edge out of the closed box).
+    rule_lines: tuple[str, ...] = ()
+    input_rule: str | None = None
 
     @property
     def name(self) -> str:
@@ -83,13 +88,41 @@ class View:
     edges: dict[str, tuple[Tensor, tuple[tuple[Any, int], ...]]] = field(default_factory=dict)
 
 
-def layer_edge_rule(layer: Layer, uses: tuple[tuple[Any, int], ...], rules: Callable[[Any, int], str]) -> str:
-    """The rule written on an edge into a closed layer: the seam for the layer view's rules.
+def with_layer_rules(layers: list[Layer], view: Any) -> list[Layer]:
+    """``layers`` with the declared rules of the layer view ``view`` (``viz.layers.layer_view``)
+    attached: calls are matched by scope, in graph order (two calls of one module share it)."""
+    declared: dict[tuple[str, ...], list[Any]] = {}
+    for found in view.layers:
+        if found.rule is not None:
+            declared.setdefault(tuple(found.scope), []).append(found)
+    out = []
+    for layer in layers:
+        queue = declared.get(tuple(layer.scope))
+        if not queue:
+            out.append(layer)
+            continue
+        found = queue.pop(0)
+        lines = [*found.forward]
+        if found.upstream is not None:
+            lines.append(f"{found.upstream.text}  {_dims(found.upstream.shape)}")
+        lines += [f"{q.text}  {_dims(q.shape)}" for q in found.grads if q.role != "x"]
+        to_input = next((q.text for q in found.grads if q.role == "x"), None)
+        out.append(Layer(layer.index, layer.scope, layer.nodes, tuple(lines), to_input))
+    return out
 
-    A layer-level rule (``∂L/∂W1 = δᵀ·x``) declared by the module belongs here; until the
-    modules declare theirs, a single use shows its op's rule and several uses say where the
-    gradient goes.
+
+def _dims(shape: tuple[int, ...]) -> str:
+    """``(32×16)`` as the layer view writes shapes; ``(scalar)`` for a 0-d tensor."""
+    return f"({'×'.join(map(str, shape)) or 'scalar'})"
+
+
+def layer_edge_rule(layer: Layer, uses: tuple[tuple[Any, int], ...], rules: Callable[[Any, int], str]) -> str:
+    """The rule written on an edge into a closed layer: the layer's declared rule for the
+    gradient it sends to its input (``∂L/∂x = δ·W1``) when it has one; otherwise a single use
+    shows its op's rule and several uses say where the gradient goes.
     """
+    if layer.input_rule is not None:
+        return layer.input_rule
     if len(uses) == 1:
         return rules(*uses[0])
     ops = ", ".join(dict.fromkeys(n.name for n, _ in uses))
@@ -228,6 +261,8 @@ class _ViewWriter:
                 f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#6b6b6b">'
                 f'{_count(len(layer.nodes), "op")}: '
                 f"{escape(ops)} → {escape(format_shape(out.shape))} · click to open</FONT></TD></TR>"]
+        rows += [f'<TR><TD ALIGN="LEFT"><FONT FACE="Courier" POINT-SIZE="10">{escape(line)}</FONT></TD></TR>'
+                 for line in layer.rule_lines]
         for t in self.folded.get(layer.index, []):
             fill = FILL["param"] if t.requires_grad else FILL["const"]
             rows.append(f'<TR><TD ALIGN="LEFT" BGCOLOR="{fill}">'

@@ -23,8 +23,9 @@ from ..explain import explain, replay, rule_text
 from ..formatting import describe
 from ..tensor import Tensor
 from .explorer_text import edge_card, layer_card, op_card, running_grads, step_panel, tensor_card
-from .explorer_views import Layer, View, complete_steps, draw_view, find_layers
+from .explorer_views import Layer, View, complete_steps, draw_view, find_layers, with_layer_rules
 from .graph import GraphTooLarge
+from .layers import layer_view
 from .renderer import render
 
 # Up to 2**3 = 8 drawings: every choice of open layers is pre-drawn.  Beyond, one layer opens
@@ -54,7 +55,7 @@ def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse
     except GraphFreedError:  # a plain backward() ran: the numbers it kept (explain.replay)
         trace = replay(tensor)
     rules = rules or rule_text
-    layers = find_layers(trace)
+    layers = with_layer_rules(find_layers(trace), layer_view(tensor, trace))
     all_open = frozenset(layer.index for layer in layers)
     views = {_key(chosen): draw_view(trace, layers, chosen, rules, rankdir) for chosen in _choices(layers)}
     boxes = len(_boxes(views[_key(all_open)]))
