@@ -62,8 +62,16 @@ class Function:
     # True when backward needs no values from the forward pass (only shapes and options, as
     # add, neg, sum, reshape): like PyTorch, such a node may be run by a second backward().
     saves_nothing: ClassVar[bool] = False
+    # True for the engine's own ops (classes defined in tinygrad_edu/ops/, set below): their
+    # forward returns a supported dtype and their backward one gradient of each input's
+    # shape and dtype by construction, so only your ops (and anomaly mode) pay for checking.
+    builtin: ClassVar[bool] = False
 
-    # Set on every instance by ``apply``; declared here for readers and type checkers.
+    # Slots, not a __dict__: a node is made for every recorded op, and slots make it smaller
+    # and its attributes quicker to set (a 10^5-op chain builds 10^5 of them).  Your own
+    # subclasses get a __dict__ as usual, so ``ctx.anything = ...`` still works there.
+    __slots__ = ("inputs", "needs_input_grad", "options", "forward_site", "scope", "_saved",
+                 "_output_ref", "_released", "__weakref__")
     inputs: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]
     options: dict[str, Any]
@@ -72,6 +80,10 @@ class Function:
     _saved: tuple[Any, ...] | None
     _output_ref: weakref.ReferenceType[Tensor]
     _released: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.builtin = cls.__module__.startswith(_OPS_PACKAGE)
 
     def forward(ctx, *args: Any, **options: Any) -> np.ndarray:
         raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *arrays)")
@@ -82,7 +94,6 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays; record a graph node if a gradient is needed."""
-        ctx = cls.__new__(cls)
         try:  # a list comprehension over the slot, not a generator over the property: hot path
             needs = tuple([t._requires_grad for t in inputs])
         except AttributeError:  # checked only on failure, to keep the common path cheap
@@ -92,19 +103,19 @@ class Function:
                 "Tensor; wrap array inputs in tg.Tensor(...) and pass settings as keyword "
                 "options (MyOp.apply(x, scale=2.0))"
             ) from None
-        record = Config.grad_enabled and True in needs
+        ctx = cls.__new__(cls)
         ctx.needs_input_grad = needs
         ctx._saved = None
         data = cls.forward(ctx, *[t.data for t in inputs], **options)
-        if type(data) is not np.ndarray:
+        if type(data) is not np.ndarray:  # a full reduction gives a NumPy scalar
             data = np.asarray(data)
-        if data.dtype not in _SUPPORTED:
+        if not cls.builtin and data.dtype not in _SUPPORTED:
             _refuse_dtype(cls, data)
         anomaly = Config.anomaly
         if anomaly and not Config.in_backward:  # inside backward, the gradient check names it
             _check_forward(cls, inputs, data)
-        if not record:
-            return Tensor._from_op(data, None)
+        if not (Config.grad_enabled and True in needs):
+            return Tensor._from_op(data, None)  # nothing recorded: ctx is dropped here
         ctx.inputs = inputs
         ctx.options = options
         ctx._released = False
@@ -160,6 +171,9 @@ class Function:
         return f"<{self.name} node>"
 
 
+# The engine's own ops live in this package's ops/ (``tinygrad_edu.ops.``, whatever the
+# package is imported as).
+_OPS_PACKAGE = f"{__package__}.ops."
 # What a forward may return: the dtypes a Tensor holds (see conversion.py).
 _SUPPORTED = frozenset(np.dtype(c) for c in "?bBhHiIlLqQfd")
 

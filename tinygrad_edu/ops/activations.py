@@ -17,6 +17,8 @@ from ..tensor import Tensor
 class ReLU(Function):
     """z = max(x, 0);  dz/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)"""
 
+    __slots__ = ()
+
     rules = ("∂relu(x)/∂x = [x>0]",)
     elementwise = True
 
@@ -30,6 +32,8 @@ class ReLU(Function):
 
 class Sigmoid(Function):
     """z = 1 / (1 + exp(-x));  dz/dx = z * (1 - z)"""
+
+    __slots__ = ()
 
     rules = ("∂σ(x)/∂x = σ(x)·(1-σ(x))",)
     elementwise = True
@@ -46,6 +50,8 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """z = tanh(x);  dz/dx = 1 - z**2"""
+
+    __slots__ = ()
 
     rules = ("∂tanh(x)/∂x = 1-tanh²(x)",)
     elementwise = True
@@ -65,6 +71,8 @@ class LogSoftmax(Function):
     logits finite, and the log never sees an underflowed 0.
     """
 
+    __slots__ = ()
+
     rules = ("∂logsoftmax(x)ᵢ/∂xⱼ = [i=j] - softmax(x)ⱼ",)
 
     def forward(ctx, x, axis):
@@ -79,6 +87,8 @@ class LogSoftmax(Function):
 
 class Step(Function):
     """z = 1 if x >= 0 else 0 (Heaviside);  dz/dx = 0 everywhere it is defined"""
+
+    __slots__ = ()
 
     rules = ("∂step(x)/∂x = 0",)
     elementwise = True

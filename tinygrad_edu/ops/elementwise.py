@@ -22,6 +22,8 @@ def _constant(array: np.ndarray) -> Tensor:
 class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂(x+y)/∂x = 1", "∂(x+y)/∂y = 1")
@@ -36,6 +38,8 @@ class Add(Function):
 
 class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
+
+    __slots__ = ()
 
     rules = ("∂(x·y)/∂x = y", "∂(x·y)/∂y = x")
     elementwise = True
@@ -52,6 +56,8 @@ class Mul(Function):
 class Neg(Function):
     """z = -x;  dz/dx = -1"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂(-x)/∂x = -1",)
@@ -66,6 +72,8 @@ class Neg(Function):
 
 class PowConst(Function):
     """z = x ** c for a constant c;  dz/dx = c * x ** (c - 1)"""
+
+    __slots__ = ()
 
     rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
     elementwise = True
@@ -86,6 +94,8 @@ class PowConst(Function):
 class Pow(Function):
     """z = x ** y (both tensors, x > 0);  dz/dx = y * x ** (y - 1), dz/dy = z * log(x)"""
 
+    __slots__ = ()
+
     rules = ("∂(xʸ)/∂x = y·xʸ⁻¹", "∂(xʸ)/∂y = xʸ·ln x")
     elementwise = True
 
@@ -103,6 +113,8 @@ class Pow(Function):
 class Exp(Function):
     """z = exp(x);  dz/dx = exp(x) = z"""
 
+    __slots__ = ()
+
     rules = ("∂(eˣ)/∂x = eˣ",)
     elementwise = True
 
@@ -115,6 +127,8 @@ class Exp(Function):
 
 class Log(Function):
     """z = ln(x);  dz/dx = 1 / x"""
+
+    __slots__ = ()
 
     rules = ("∂(ln x)/∂x = 1/x",)
     elementwise = True
@@ -130,6 +144,8 @@ class Log(Function):
 class Sin(Function):
     """z = sin(x);  dz/dx = cos(x)"""
 
+    __slots__ = ()
+
     rules = ("∂sin(x)/∂x = cos(x)",)
     elementwise = True
 
@@ -144,6 +160,8 @@ class Sin(Function):
 class Cos(Function):
     """z = cos(x);  dz/dx = -sin(x)"""
 
+    __slots__ = ()
+
     rules = ("∂cos(x)/∂x = -sin(x)",)
     elementwise = True
 
@@ -157,6 +175,8 @@ class Cos(Function):
 
 class Maximum(Function):
     """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 where x == y, else 0"""
+
+    __slots__ = ()
 
     rules = ("∂max(x,y)/∂x = [x>y] + ½[x=y]", "∂max(x,y)/∂y = [y>x] + ½[x=y]")
     elementwise = True
@@ -176,6 +196,8 @@ class Maximum(Function):
 
 class Where(Function):
     """z = x where condition else y;  dz/dx = [condition], dz/dy = [not condition]"""
+
+    __slots__ = ()
 
     rules = ("∂where(c,x,y)/∂x = [c]", "∂where(c,x,y)/∂y = [not c]")
     elementwise = True

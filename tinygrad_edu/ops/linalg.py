@@ -35,6 +35,8 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
 class MatMul(Function):
     """Z = X @ Y;  dZ/dX applied to G is G @ Yᵀ, dZ/dY applied to G is Xᵀ @ G"""
 
+    __slots__ = ()
+
     rules = ("∂(X@Y)/∂X: G ↦ G@Yᵀ", "∂(X@Y)/∂Y: G ↦ Xᵀ@G")
 
     def forward(ctx, x, y):

@@ -54,6 +54,8 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 class Sum(Function):
     """z = sum of x over axis;  dz/dx = 1 for every summed element (gradient is broadcast back)"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂Σx/∂xᵢ = 1",)
@@ -69,6 +71,8 @@ class Sum(Function):
 
 class Max(Function):
     """z = max of x over axis;  dz/dx = 1/k at the k positions holding the max, else 0"""
+
+    __slots__ = ()
 
     rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
 

@@ -127,6 +127,8 @@ def _is_basic(index: Any) -> bool:
 class Reshape(Function):
     """z = x viewed with a new shape;  the gradient is reshaped back"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂reshape(x)/∂x = reshape back",)
@@ -140,6 +142,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """z = x with axes permuted;  the gradient is permuted back (inverse permutation)"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
@@ -155,6 +159,8 @@ class Transpose(Function):
 class BroadcastTo(Function):
     """z = x repeated along broadcast axes;  dz/dx sums the gradient over those axes"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
@@ -169,6 +175,8 @@ class BroadcastTo(Function):
 class GetItem(Function):
     """z = x[index];  the gradient is scattered back, adding where an index repeats"""
 
+    __slots__ = ()
+
     rules = ("∂x[i]/∂x = scatter-add into the indexed positions",)
 
     def forward(ctx, x, index):
@@ -181,6 +189,8 @@ class GetItem(Function):
 
 class ScatterAdd(Function):
     """z = zeros(shape) with g added at index -- GetItem's adjoint;  dz/dg = g picked at index"""
+
+    __slots__ = ()
 
     rules = ("∂scatter(g)/∂g = pick the indexed positions",)
 
@@ -198,6 +208,8 @@ class ScatterAdd(Function):
 
 class Concatenate(Function):
     """z = [x1, x2, ...] joined along axis;  each input gets its own slice of the gradient"""
+
+    __slots__ = ()
 
     rules = ("∂concat(x…)/∂xₖ = the k-th slice",)
 
@@ -217,6 +229,8 @@ class Concatenate(Function):
 
 class Cast(Function):
     """z = x converted to another dtype;  the gradient is converted back"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
