@@ -144,10 +144,16 @@ def run_workload(workload: Workload, engines: dict[str, Any], torch: Any,
     # One ``number`` per workload keeps every block of a round the same size in calls; the
     # slowest variant decides it, so no block runs much longer than ``block_seconds``.
     results = harness.interleave(variants, rounds=rounds, number=min(number.values()))
-    return {"key": workload.key, "title": workload.title, "unit": workload.unit,
-            "rounds": rounds, "notes": notes,
-            "variants": {n: {"seconds": m.median_seconds, "ratio": m.ratio, "iqr": m.iqr}
-                         for n, m in results.items()}}
+    out = {"key": workload.key, "title": workload.title, "unit": workload.unit,
+           "rounds": rounds, "notes": notes,
+           "variants": {n: {"seconds": m.median_seconds, "ratio": m.ratio, "iqr": m.iqr}
+                        for n, m in results.items()}}
+    for name in ("raw", "nn"):  # --base: the current engine over the old one, round by round
+        if name in results and "base " + name in results:
+            per_round = [a / b for a, b in zip(results[name].ratios, results["base " + name].ratios)]
+            m = harness.Measured(name, [], per_round)
+            out["variants"][name]["vs_base"] = (m.ratio, m.iqr)
+    return out
 
 
 def run_rss(with_torch: bool) -> dict[str, Any]:
@@ -182,7 +188,9 @@ def detail_table(result: dict[str, Any]) -> str:
     for name in VARIANTS:
         v = result["variants"].get(name)
         if v is not None:
-            lines.append(f"| {name} | {_shown(v['seconds'], result['unit'])} | {_ratio(v)} |")
+            vs = v.get("vs_base")
+            base = f" (current / base: {vs[0]:.3f}, IQR {vs[1][0]:.3f}–{vs[1][1]:.3f})" if vs else ""
+            lines.append(f"| {name} | {_shown(v['seconds'], result['unit'])} | {_ratio(v)}{base} |")
         elif name in result["notes"]:
             lines.append(f"| {name} | — | {result['notes'][name]} |")
     return "\n".join(lines) + "\n"

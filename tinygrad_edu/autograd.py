@@ -64,9 +64,10 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         if parents_done:
             order.append(tensor)
             continue
-        if id(tensor) in visited:
+        key = id(tensor)
+        if key in visited:
             continue
-        visited.add(id(tensor))
+        visited.add(key)
         stack.append((tensor, True))
         node = tensor._ctx
         if node is not None:

@@ -67,12 +67,14 @@ def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool)
     # share memory with another leaf's gradient, and broadcast views are read-only: each leaf
     # gets a private, writeable array.  A view nobody else holds (the transposed gradient of a
     # weight used as ``x @ W.T``) is kept as it is -- copying it every step would cost time.
-    shared = id(_memory_owner(g.data)) in owners or not g.data.flags.writeable
-    if shared and create_graph:
-        g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
-    elif shared:
-        g = Tensor._from_op(np.array(g.data), None)
-    owners.add(id(_memory_owner(g.data)))
+    owner = id(_memory_owner(g.data))
+    if owner in owners or not g.data.flags.writeable:
+        if create_graph:
+            g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
+        else:
+            g = Tensor._from_op(np.array(g.data), None)
+        owner = id(_memory_owner(g.data))
+    owners.add(owner)
     tensor._grad = g
 
 

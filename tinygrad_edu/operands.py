@@ -55,10 +55,11 @@ def binary(op: Any, x: Tensor, other: Any) -> Tensor:
     whose backward sums the gradient back to the input's shape -- so the op itself only ever
     sees equal shapes for differentiable inputs, and graph pictures show the broadcast.
     """
-    y = operand(other, x)
-    if x.dtype != y.dtype:
+    y = other if isinstance(other, Tensor) else operand(other, x)
+    # .data's attributes, not the Tensor properties: every +, *, - and / passes here.
+    if x.data.dtype != y.data.dtype:
         x, y = promote(x, y)
-    if x.shape != y.shape and not scalar_constant(x) and not scalar_constant(y):
+    if x.data.shape != y.data.shape and not scalar_constant(x) and not scalar_constant(y):
         shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
         if Config.grad_enabled:
             if x.requires_grad and x.shape != shape:

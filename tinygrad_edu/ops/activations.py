@@ -3,7 +3,9 @@
 Each could be composed from exp/log/where, but they are kept as primitives on purpose:
 sigmoid and log-softmax need numerically stable forward formulas, tanh is one NumPy call,
 ReLU is on every MLP's hot path, and all of them read better in a chain-rule trace as one
-named step.  leaky_relu and softmax are compositions (see tensor.py).
+named step.  leaky_relu and softmax are compositions (see tensor.py).  As in elementwise.py,
+backward applies the ops directly (``Mul.apply(a, b)`` is ``a * b``) on operands that
+already match.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import Add, Mul, Neg
 
 
 class ReLU(Function):
@@ -27,7 +30,7 @@ class ReLU(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out * Tensor._from_op((x.data > 0).astype(grad_out.dtype), None)
+        return Mul.apply(grad_out, Tensor._from_op((x.data > 0).astype(grad_out.dtype), None))
 
 
 class Sigmoid(Function):
@@ -45,7 +48,7 @@ class Sigmoid(Function):
 
     def backward(ctx, grad_out):
         z = ctx.output
-        return grad_out * z * (1.0 - z)
+        return Mul.apply(Mul.apply(grad_out, z), _one_minus(z))  # grad_out * z * (1 - z)
 
 
 class Tanh(Function):
@@ -61,7 +64,7 @@ class Tanh(Function):
 
     def backward(ctx, grad_out):
         z = ctx.output
-        return grad_out * (1.0 - z * z)
+        return Mul.apply(grad_out, _one_minus(Mul.apply(z, z)))  # grad_out * (1 - z * z)
 
 
 class LogSoftmax(Function):
@@ -98,3 +101,8 @@ class Step(Function):
 
     def backward(ctx, grad_out):
         return grad_out * 0.0
+
+
+def _one_minus(z: Tensor) -> Tensor:
+    """1 - z, as ops: the 1 is a 0-d constant, which NumPy broadcasts (no gradient flows to it)."""
+    return Add.apply(Tensor._from_op(np.ones((), dtype=z.dtype), None), Neg.apply(z))

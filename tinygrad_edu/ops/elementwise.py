@@ -1,8 +1,11 @@
 """Elementwise primitives: add, mul, neg, pow, exp, log, sin, cos, maximum, where.
 
-Binary ops receive inputs of equal shape whenever a gradient is needed (``tensor._binary``
+Binary ops receive inputs of equal shape whenever a gradient is needed (``operands.binary``
 inserts an explicit ``BroadcastTo`` first), so no backward here has to undo broadcasting.
-Every backward is written with Tensor operations, which makes it differentiable again.
+Every backward is written with Tensor operations, which makes it differentiable again.  The
+hot rules apply the ops directly (``Mul.apply(grad_out, y)`` is ``grad_out * y``): their
+operands already match in shape, so the operator's conversions and broadcast checks would
+only cost time in every backward pass.
 Subtraction, division, sqrt, abs, minimum and clip are compositions of these.
 """
 
@@ -50,7 +53,8 @@ class Mul(Function):
     def backward(ctx, grad_out):
         x, y = ctx.inputs
         need_x, need_y = ctx.needs_input_grad
-        return (grad_out * y if need_x else None, grad_out * x if need_y else None)
+        return (Mul.apply(grad_out, y) if need_x else None,
+                Mul.apply(grad_out, x) if need_y else None)
 
 
 class Neg(Function):
@@ -122,7 +126,7 @@ class Exp(Function):
         return np.exp(x)
 
     def backward(ctx, grad_out):
-        return grad_out * ctx.output
+        return Mul.apply(grad_out, ctx.output)
 
 
 class Log(Function):
@@ -138,7 +142,7 @@ class Log(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out / x
+        return Mul.apply(grad_out, PowConst.apply(x, exponent=-1.0))  # grad_out / x
 
 
 class Sin(Function):
@@ -154,7 +158,7 @@ class Sin(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out * Cos.apply(x)  # an op, not np.cos: the gradient stays differentiable
+        return Mul.apply(grad_out, Cos.apply(x))  # an op, not np.cos: it stays differentiable
 
 
 class Cos(Function):
@@ -170,7 +174,7 @@ class Cos(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out * -Sin.apply(x)
+        return Mul.apply(grad_out, Neg.apply(Sin.apply(x)))
 
 
 class Maximum(Function):
@@ -190,8 +194,8 @@ class Maximum(Function):
         share_x = (x.data > y.data) + 0.5 * (x.data == y.data)
         share_x = share_x.astype(grad_out.dtype)
         need_x, need_y = ctx.needs_input_grad
-        return (grad_out * _constant(share_x) if need_x else None,
-                grad_out * _constant(1.0 - share_x) if need_y else None)
+        return (Mul.apply(grad_out, _constant(share_x)) if need_x else None,
+                Mul.apply(grad_out, _constant(1.0 - share_x)) if need_y else None)
 
 
 class Where(Function):

@@ -117,6 +117,25 @@ def show_index(index: Any) -> str:
     return "[" + (text if len(text) <= 80 else text[:77] + "...") + "]"
 
 
+def broadcast_view(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``np.broadcast_to(x, shape)`` for a valid ``shape``: a read-only view, stride 0 along
+    the broadcast axes.
+
+    Speed, off the learner's path: ``np.broadcast_to`` re-checks its arguments in Python
+    (about 3 µs, more than the multiplication it feeds on small arrays); building the view
+    from its strides costs a third of that.  Arrays that do not own contiguous memory take
+    the general route.
+    """
+    if not x.flags.c_contiguous:
+        return np.broadcast_to(x, shape)
+    lead = len(shape) - x.ndim
+    kept = zip(x.shape, shape[lead:], x.strides)
+    strides = (0,) * lead + tuple([stride if n == m else 0 for n, m, stride in kept])
+    view = np.ndarray(shape, x.dtype, x, 0, strides)
+    view.flags.writeable = False  # as broadcast_to: many positions share one number
+    return view
+
+
 def _is_basic(index: Any) -> bool:
     """Only ints, slices, None and Ellipsis: every element is picked at most once."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -137,7 +156,7 @@ class Reshape(Function):
         return x.reshape(shape)
 
     def backward(ctx, grad_out):
-        return grad_out.reshape(ctx.inputs[0].shape)
+        return Reshape.apply(grad_out, shape=ctx.inputs[0].shape)  # the shape is valid: x's
 
 
 class Transpose(Function):
@@ -153,7 +172,8 @@ class Transpose(Function):
         return np.transpose(x, axes)
 
     def backward(ctx, grad_out):
-        return grad_out.permute(*np.argsort(ctx.options["axes"]))
+        inverse = tuple([int(a) for a in np.argsort(ctx.options["axes"])])
+        return Transpose.apply(grad_out, axes=inverse)
 
 
 class BroadcastTo(Function):
@@ -166,7 +186,7 @@ class BroadcastTo(Function):
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
 
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        return broadcast_view(x, shape)
 
     def backward(ctx, grad_out):
         return grad_out.sum_to(ctx.inputs[0].shape)
