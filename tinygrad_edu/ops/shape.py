@@ -169,10 +169,11 @@ class Transpose(Function):
     rules = ("∂transpose(x)/∂x = transpose back",)
 
     def forward(ctx, x, axes):
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     def backward(ctx, grad_out):
-        inverse = tuple([int(a) for a in np.argsort(ctx.options["axes"])])
+        axes = ctx.options["axes"]
+        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))  # argsort, in Python
         return Transpose.apply(grad_out, axes=inverse)
 
 
