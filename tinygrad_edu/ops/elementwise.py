@@ -92,6 +92,8 @@ class PowConst(Function):
             return grad_out
         if c == 0.0:  # x**0 = 1 is constant; c * x**-1 would give 0 * inf = nan at x = 0
             return grad_out * 0.0
+        if c == 2.0:  # the square of every squared error: 2x needs no power op
+            return Mul.apply(grad_out, Mul.apply(_constant(np.asarray(2.0, x.dtype)), x))
         return grad_out * (c * x ** (c - 1.0))
 
 

@@ -44,10 +44,10 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
             f"sum_to: a tensor of shape {x.shape} cannot be summed to shape {shape}: that shape "
             f"does not broadcast to {x.shape} (each of its dimensions must be 1 or match the "
             "trailing dimensions, and it may not have more dimensions)")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
-    summed = Sum.apply(x, axis=axes, keepdims=True)  # axes are valid by construction
+    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if not inner:  # only leading axes were added (a bias over a batch): one Sum drops them
+        return Sum.apply(x, axis=tuple(range(lead)), keepdims=False)
+    summed = Sum.apply(x, axis=tuple(range(lead)) + inner, keepdims=True)  # valid axes
     return summed if summed.shape == shape else Reshape.apply(summed, shape=shape)
 
 
