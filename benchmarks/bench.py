@@ -1,9 +1,11 @@
-"""Run the benchmarks with the interleaved harness; optionally rewrite docs/performance.md.
+"""Run the workloads with the interleaved harness and print the tables.
 
-    python benchmarks/bench.py                  # everything, 21 rounds; prints the tables
-    python benchmarks/bench.py --doc            # ...and rewrites the GENERATED part of the doc
+    python benchmarks/bench.py                  # everything, 21 rounds
     python benchmarks/bench.py --only xor,4x4   # some workloads (names: see --list)
     python benchmarks/bench.py --base           # also time tinygrad_edu_base (an older checkout)
+    python benchmarks/bench.py --rounds 61      # more rounds, narrower intervals
+
+``run_all.py`` (``make bench``) runs the same measurements and writes docs/performance.md.
 
 ``--base`` compares the current engine with an older one in the same process, so a 5%
 change can be told from noise.  Make the old checkout importable under another name::
@@ -34,9 +36,7 @@ import workloads as w
 
 import tinygrad_edu
 
-BEGIN, END = "<!-- GENERATED: begin -->", "<!-- GENERATED: end -->"
 HERE = pathlib.Path(__file__).resolve().parent
-DOC = HERE.parent / "docs" / "performance.md"
 # The targets of issue 17 (section 3): ratio to hand-written NumPy, eager and compiled.
 TARGETS = {"mlp32": (1.8, 1.15), "mlp128": (1.30, 1.08), "mlp1024": (1.10, 1.05),
            "xor": (6.5, 2.0), "4x4": (9.3, 2.5), "chain": (8.0, None), "rss": (1.3, 1.3)}
@@ -106,6 +106,7 @@ WORKLOADS = [
     Workload("4x4", "4x4 (a*b+c).sum().backward()", "us", _small),
     Workload("chain", "10^5-op chain x = x * 1.0001, fwd+bwd", "s", _chain),
 ]
+KEYS = [wl.key for wl in WORKLOADS] + ["rss"]
 
 
 def _build(workload: Workload, engines: dict[str, Any], torch: Any) -> tuple[dict, dict[str, str]]:
@@ -243,16 +244,6 @@ def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def write_doc(body: str) -> None:
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC} lacks the GENERATED markers; not rewriting it")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}")
-    print(f"wrote {DOC}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rounds", type=int, default=21, help="interleaved rounds (>= 15 for the doc)")
@@ -260,10 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the workloads and exit")
     parser.add_argument("--base", action="store_true", help="also time tinygrad_edu_base")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
-    parser.add_argument("--doc", action="store_true", help="rewrite docs/performance.md's tables")
     parser.add_argument("--json", type=pathlib.Path, help="also save the raw results here")
     args = parser.parse_args(argv)
-    keys = [wl.key for wl in WORKLOADS] + ["rss"]
+    keys = KEYS
     if args.list:
         print("\n".join(keys))
         return 0
@@ -271,27 +261,29 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(chosen) - set(keys))
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {keys}")
-    if args.doc and (args.rounds < 15 or args.only or args.base):
-        parser.error("--doc needs the full run: all workloads, >= 15 rounds, no --base")
+    results = run(chosen, args.rounds, base=args.base, with_torch=not args.no_torch)
+    print(summary_table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+def run(chosen: list[str], rounds: int, base: bool = False,
+        with_torch: bool = True) -> list[dict[str, Any]]:
+    """Measure the chosen workloads (keys of WORKLOADS, and "rss"), printing each table."""
     engines: dict[str, Any] = {"": tinygrad_edu}
-    if args.base:
+    if base:
         engines["base "] = importlib.import_module("tinygrad_edu_base")
-    torch = None if args.no_torch else harness.try_import_torch()
+    torch = harness.try_import_torch() if with_torch else None
     results = []
     for wl in WORKLOADS:
         if wl.key in chosen:
-            results.append(run_workload(wl, engines, torch, args.rounds))
+            results.append(run_workload(wl, engines, torch, rounds))
             print(detail_table(results[-1]), flush=True)
     if "rss" in chosen:
         results.append(run_rss(torch is not None))
         print(rss_table(results[-1]), flush=True)
-    body = report(results)
-    print(summary_table(results))
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
-    if args.doc:
-        write_doc(body)
-    return 0
+    return results
 
 
 if __name__ == "__main__":

@@ -24,6 +24,12 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...], target: tuple | None = No
     Written in plain Python: it runs for every broadcast (forward and backward), and
     ``np.broadcast_shapes`` costs microseconds because it builds arrays.
     """
+    if len(shapes) == 2 and target is None:  # the usual case, a bias: one shape ends the other
+        a, b = shapes
+        if len(a) >= len(b) and a[len(a) - len(b):] == b:
+            return a
+        if len(b) > len(a) and b[len(b) - len(a):] == a:
+            return b
     ndim = max(len(s) for s in shapes)
     padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
     shape: tuple | None = tuple(max(sizes) if 0 not in sizes else 0 for sizes in zip(*padded))
