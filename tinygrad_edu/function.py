@@ -103,9 +103,13 @@ class Function:
                 "Tensor; wrap array inputs in tg.Tensor(...) and pass settings as keyword "
                 "options (MyOp.apply(x, scale=2.0))"
             ) from None
-        ctx = cls.__new__(cls)
-        ctx.needs_input_grad = needs
-        ctx._saved = None
+        record = Config.grad_enabled and True in needs
+        if record or not cls.builtin:
+            ctx = cls.__new__(cls)
+            ctx.needs_input_grad = needs
+            ctx._saved = None
+        else:  # no node when nothing is recorded (every op of a backward pass, as a rule)
+            ctx = _NO_NODE
         data = cls.forward(ctx, *[t.data for t in inputs], **options)
         if type(data) is not np.ndarray:  # a full reduction gives a NumPy scalar
             data = np.asarray(data)
@@ -114,8 +118,8 @@ class Function:
         anomaly = Config.anomaly
         if anomaly and not Config.in_backward:  # inside backward, the gradient check names it
             _check_forward(cls, inputs, data)
-        if not (Config.grad_enabled and True in needs):
-            return Tensor._from_op(data, None)  # nothing recorded: ctx is dropped here
+        if not record:
+            return Tensor._from_op(data, None)
         ctx.inputs = inputs
         ctx.options = options
         ctx._released = False
@@ -171,6 +175,17 @@ class Function:
         return f"<{self.name} node>"
 
 
+class _NoNode:
+    """What the engine's own forwards get as ``ctx`` when nothing is recorded: they only
+    ever call ``save_for_backward`` on it, and nothing will read what they save."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        pass
+
+
+_NO_NODE = _NoNode()
 # The engine's own ops live in this package's ops/ (``tinygrad_edu.ops.``, whatever the
 # package is imported as).
 _OPS_PACKAGE = f"{__package__}.ops."
