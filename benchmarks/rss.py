@@ -2,8 +2,9 @@
 
     python benchmarks/rss.py numpy|raw|nn|compiled|torch     # prints one JSON line
 
-A process's peak RSS (``ru_maxrss``) never goes down, so each variant needs its own process;
-each imports only what it uses.  It reports the peak over 20 steps and the resident size just
+A process's peak RSS never goes down, so each variant needs its own process; each imports
+only what it uses.  The peak is the kernel's high-water mark of this process's memory
+(``VmHWM``), not ``ru_maxrss``, which a child started from a large parent inherits.  It reports the peak over 20 steps and the resident size just
 before the first step (interpreter, libraries, data and weights): the difference is what the
 step itself holds at its peak -- the graph, the saved activations and the gradients.
 """
@@ -26,6 +27,12 @@ def current_mib() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
+def peak_mib() -> float:
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024  # kB
+
+
 def make_step(variant: str):
     X, y, params = workloads.mlp_data(BATCH)
     if variant == "numpy":
@@ -44,8 +51,7 @@ def main(variant: str) -> dict[str, float]:
     before = current_mib()
     for _ in range(STEPS):
         step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"variant": variant, "peak_mib": peak, "before_mib": before}
+    return {"variant": variant, "peak_mib": peak_mib(), "before_mib": before}
 
 
 if __name__ == "__main__":
