@@ -190,3 +190,19 @@ def test_names_are_given_again_whenever_the_tree_or_the_caller_changes():
     out = seq(x)
     assert out._ctx.scope == ("Sequential", "1: Linear(2→1)")
     assert tg.config.Config.scope == ()
+
+
+# -- scalar constants, made once --------------------------------------------------------------------------
+def test_scalar_constants_are_shared_read_only_and_keep_the_sign_of_zero():
+    x = tg.Tensor(np.array([1.0, -2.0], dtype=np.float32))
+    a, b = x * 1.5, x * 1.5
+    assert a._ctx is None and a.tolist() == [1.5, -3.0] and b.tolist() == a.tolist()
+    y = tg.Tensor(np.array([1.0], dtype=np.float32), requires_grad=True)
+    first, second = y * 1.5, y * 1.5
+    constant = first._ctx.inputs[1]
+    assert second._ctx.inputs[1] is constant and not constant.data.flags.writeable
+    assert constant.dtype == np.float32
+    assert (y * 1.5)._ctx.inputs[1] is not (y.astype(np.float64) * 1.5)._ctx.inputs[1]
+    with np.errstate(divide="ignore"):
+        assert (1.0 / (x * -0.0)).tolist() == [-np.inf, np.inf]
+        assert (1.0 / (x * 0.0)).tolist() == [np.inf, -np.inf]

@@ -9,6 +9,7 @@ backward (a sum) is the one place where broadcasting is undone.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Callable
@@ -42,10 +43,33 @@ def operand(x: Any, like: Tensor) -> Tensor:
         return x
     if type(x) is float or type(x) is int or is_scalar(x):  # cheap type test first: hot path
         if like.dtype.kind == "f":
-            return Tensor._from_op(np.array(x, dtype=like.dtype), None)
+            return scalar_constant_tensor(x, like.dtype)
         if isinstance(x, (float, np.floating)):
-            return Tensor._from_op(np.asarray(x, dtype=get_default_dtype()), None)
+            return scalar_constant_tensor(x, get_default_dtype())
     return Tensor(x)
+
+
+def scalar_constant_tensor(x: Any, dtype: np.dtype) -> Tensor:
+    """A 0-d read-only constant holding ``x`` in ``dtype``, made once per value and dtype.
+
+    Speed, off the learner's path: ``x * 1.0001`` or ``lr * p.grad`` in a loop would build
+    the same constant every time -- an array, a Tensor, and one more object for Python's
+    cycle collector to walk (a tenth of a long chain's time).  The arrays are read-only, so
+    sharing them is safe; 0.0 and -0.0 are kept apart (they are == but divide differently).
+    """
+    key = (x, dtype.char) if x != 0 else (x, dtype.char, math.copysign(1.0, x))
+    t = _CONSTANTS.get(key)
+    if t is None:
+        array = np.array(x, dtype=dtype)
+        array.flags.writeable = False
+        t = Tensor._from_op(array, None)
+        if len(_CONSTANTS) >= 1024:  # a bound for programs that use many different numbers
+            _CONSTANTS.clear()
+        _CONSTANTS[key] = t
+    return t
+
+
+_CONSTANTS: dict[tuple, Tensor] = {}
 
 
 def binary(op: Any, x: Tensor, other: Any) -> Tensor:
