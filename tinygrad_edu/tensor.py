@@ -50,8 +50,13 @@ class Tensor(TensorAliases, PythonProtocol, GradAttributes):
     def _from_op(cls, data: np.ndarray, ctx: Any) -> Tensor:
         """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
         t = cls.__new__(cls)
-        t.data, t._grad, t._ctx, t.name = data, None, ctx, None
-        t._requires_grad, t._retains_grad, t._hooks = ctx is not None, False, None
+        t.data = data  # one assignment per slot, quicker than a tuple: this runs for every op
+        t._grad = None
+        t._ctx = ctx
+        t.name = None
+        t._requires_grad = ctx is not None
+        t._retains_grad = False
+        t._hooks = None
         return t
 
     # -- state -------------------------------------------------------------------------------
