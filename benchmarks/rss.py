@@ -4,9 +4,10 @@
 
 A process's peak RSS never goes down, so each variant needs its own process; each imports
 only what it uses.  The peak is the kernel's high-water mark of this process's memory
-(``VmHWM``), not ``ru_maxrss``, which a child started from a large parent inherits.  It reports the peak over 20 steps and the resident size just
-before the first step (interpreter, libraries, data and weights): the difference is what the
-step itself holds at its peak -- the graph, the saved activations and the gradients.
+(``VmHWM``), not ``ru_maxrss``, which a child started from a large parent inherits.  It
+reports the peak over 20 steps and the resident size just before the first step
+(interpreter, libraries, data and weights): the difference is what the step itself holds at
+its peak -- the graph, the saved activations and the gradients.
 """
 
 from __future__ import annotations
