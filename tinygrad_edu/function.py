@@ -104,6 +104,7 @@ class Function:
                 "options (MyOp.apply(x, scale=2.0))"
             ) from None
         record = Config.grad_enabled and True in needs
+        ctx: Any  # this op's node, or the shared stand-in when nothing is recorded
         if record or not cls.builtin:
             ctx = cls.__new__(cls)
             ctx.needs_input_grad = needs
