@@ -62,9 +62,9 @@ class Function:
     # True when backward needs no values from the forward pass (only shapes and options, as
     # add, neg, sum, reshape): like PyTorch, such a node may be run by a second backward().
     saves_nothing: ClassVar[bool] = False
-    # True for the engine's own ops (classes defined in tinygrad_edu/ops/, set below): their
-    # forward returns a supported dtype and their backward one gradient of each input's
-    # shape and dtype by construction, so only your ops (and anomaly mode) pay for checking.
+    # True for the engine's own ops (the classes of tinygrad_edu/ops/; __init_subclass__ sets
+    # it): their forward returns a supported dtype and their backward one gradient of each
+    # input's shape by construction, so only your ops (and anomaly mode) pay for checking.
     builtin: ClassVar[bool] = False
 
     # Slots, not a __dict__: a node is made for every recorded op, and slots make it smaller
