@@ -193,16 +193,16 @@ def test_names_are_given_again_whenever_the_tree_or_the_caller_changes():
 
 
 # -- scalar constants, made once --------------------------------------------------------------------------
-def test_scalar_constants_are_shared_read_only_and_keep_the_sign_of_zero():
+def test_scalar_constants_share_a_read_only_array_and_keep_the_sign_of_zero():
     x = tg.Tensor(np.array([1.0, -2.0], dtype=np.float32))
     a, b = x * 1.5, x * 1.5
     assert a._ctx is None and a.tolist() == [1.5, -3.0] and b.tolist() == a.tolist()
     y = tg.Tensor(np.array([1.0], dtype=np.float32), requires_grad=True)
     first, second = y * 1.5, y * 1.5
-    constant = first._ctx.inputs[1]
-    assert second._ctx.inputs[1] is constant and not constant.data.flags.writeable
-    assert constant.dtype == np.float32
-    assert (y * 1.5)._ctx.inputs[1] is not (y.astype(np.float64) * 1.5)._ctx.inputs[1]
+    c1, c2 = first._ctx.inputs[1], second._ctx.inputs[1]
+    assert c1 is not c2  # one constant per use: a picture draws each of them
+    assert c1.data is c2.data and not c1.data.flags.writeable and c1.dtype == np.float32
+    assert (y.astype(np.float64) * 1.5)._ctx.inputs[1].dtype == np.float64
     with np.errstate(divide="ignore"):
         assert (1.0 / (x * -0.0)).tolist() == [-np.inf, np.inf]
         assert (1.0 / (x * 0.0)).tolist() == [np.inf, -np.inf]

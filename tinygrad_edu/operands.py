@@ -50,26 +50,25 @@ def operand(x: Any, like: Tensor) -> Tensor:
 
 
 def scalar_constant_tensor(x: Any, dtype: np.dtype) -> Tensor:
-    """A 0-d read-only constant holding ``x`` in ``dtype``, made once per value and dtype.
+    """A new constant Tensor over a 0-d read-only array holding ``x`` in ``dtype``.
 
-    Speed, off the learner's path: ``x * 1.0001`` or ``lr * p.grad`` in a loop would build
-    the same constant every time -- an array, a Tensor, and one more object for Python's
-    cycle collector to walk (a tenth of a long chain's time).  The arrays are read-only, so
-    sharing them is safe; 0.0 and -0.0 are kept apart (they are == but divide differently).
+    Speed, off the learner's path: ``x * 1.0001`` or ``lr * p.grad`` in a loop would convert
+    the same number to an array every time, so the array is made once per value and dtype
+    (0.0 and -0.0 kept apart: they are == but divide differently) and shared, read-only.
+    The Tensor around it is new each time, so a picture still draws one constant per use.
     """
     key = (x, dtype.char) if x != 0 else (x, dtype.char, math.copysign(1.0, x))
-    t = _CONSTANTS.get(key)
-    if t is None:
+    array = _CONSTANTS.get(key)
+    if array is None:
         array = np.array(x, dtype=dtype)
         array.flags.writeable = False
-        t = Tensor._from_op(array, None)
         if len(_CONSTANTS) >= 1024:  # a bound for programs that use many different numbers
             _CONSTANTS.clear()
-        _CONSTANTS[key] = t
-    return t
+        _CONSTANTS[key] = array
+    return Tensor._from_op(array, None)
 
 
-_CONSTANTS: dict[tuple, Tensor] = {}
+_CONSTANTS: dict[tuple, np.ndarray] = {}
 
 
 def binary(op: Any, x: Tensor, other: Any) -> Tensor:
