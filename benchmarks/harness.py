@@ -76,7 +76,8 @@ def interleave(variants: dict[str, Callable[[], object]], rounds: int = 21, numb
     variant always follows another (caches, allocator state, CPU frequency).  The cycle
     collector stays on, because users run with it on and a framework that allocates many
     objects per op pays for it; a full collection before each block keeps one variant's
-    garbage from being collected on the next one's time.
+    garbage from being collected on the next one's time, and the objects that exist before
+    the rounds start are frozen out of its passes (see below).
     """
     if BASELINE not in variants:
         raise ValueError(f"interleave needs a {BASELINE!r} variant to compute ratios")
@@ -84,6 +85,12 @@ def interleave(variants: dict[str, Callable[[], object]], rounds: int = 21, numb
     for fn in variants.values():
         for _ in range(warmup):
             fn()
+    # What exists now (PyTorch's modules, the harness, the workloads' models) is moved out of
+    # the collector's passes: otherwise importing PyTorch alone makes every full collection
+    # during a long chain walk its hundred thousand objects, a cost no user of the engine
+    # without PyTorch pays.  Everything the variants allocate from here on is collected.
+    gc.collect()
+    gc.freeze()
 
     def block(fn: Callable[[], object]) -> float:
         gc.collect()
@@ -105,6 +112,7 @@ def interleave(variants: dict[str, Callable[[], object]], rounds: int = 21, numb
             seconds[name].append(t)
             ratios[name].append(t / ((before + after) / 2))
             before = after
+    gc.unfreeze()
     return {n: Measured(n, seconds[n], ratios[n]) for n in variants}
 
 
