@@ -8,15 +8,30 @@ steady RSS growth; a healthy one is flat after the first steps.
 from __future__ import annotations
 
 import gc
+from dataclasses import dataclass, field
 
 import harness  # noqa: F401  (pins BLAS threads before numpy loads)
 import numpy as np
-from harness import Table
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 from tinygrad_edu.function import Function
 from tinygrad_edu.nn import functional as F
+
+
+@dataclass
+class Table:
+    """Rows of (check, result) for printing and for the doc."""
+
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, check: str, result: str) -> None:
+        self.rows.append((check, result))
+
+    def markdown(self) -> str:
+        lines = [f"#### {self.title}", "", "| check | result |", "|---|---|"]
+        return "\n".join(lines + [f"| {a} | {b} |" for a, b in self.rows]) + "\n"
 
 
 def rss_mb() -> float:
@@ -56,15 +71,13 @@ def run(table: Table, steps: int = 10_000, batch: int = 32) -> dict[str, float]:
     nodes = live_nodes()
     dtypes = {str(p.dtype) for p in model.parameters()} | {
         str(p.grad.dtype) for p in model.parameters() if p.grad is not None}
-    table.add(f"RSS growth over {steps:,} MLP steps", "tinygrad_edu", None, None,
-              note=f"{growth:+.2f} MiB (target < 5 MB)")
-    table.add("graph nodes alive after backward", "tinygrad_edu", None, None, note=f"{nodes}")
-    table.add("dtypes of parameters and gradients", "tinygrad_edu", None, None,
-              note=", ".join(sorted(dtypes)))
+    table.add(f"RSS growth over {steps:,} MLP steps (batch {batch})", f"{growth:+.2f} MiB")
+    table.add("graph nodes alive after backward", f"{nodes}")
+    table.add("dtypes of parameters and gradients", ", ".join(sorted(dtypes)))
     return {"rss_growth_mb": growth, "live_nodes": nodes}
 
 
 if __name__ == "__main__":
     t = Table("Memory")
     run(t)
-    t.print()
+    print(t.markdown())

@@ -1,8 +1,10 @@
-"""Where the time goes: cProfile of the batch-32 MLP training step and of XOR epochs.
+"""Where the time goes: cProfile of the eager steps that miss their targets.
 
-Prints the functions with the most time spent in their own body.  NumPy's share shows up as
-the ops' ``forward`` (matmul) and the optimizer's ``_update``; everything else is the
-framework's Python: building nodes, checking arguments, the engine's loop.
+Prints the functions with the most time spent in their own body for 300 MLP steps at batch
+32 (nn/optim), 300 XOR epochs (nn/optim) and 2000 4x4 steps.  NumPy's share shows up as the
+ops' ``forward`` and the optimizer's ``_update``; everything else is the framework's Python:
+building nodes, checking arguments, the engine's loop.  (cProfile slows small Python
+functions more than NumPy calls, so read it for *where*, and the harness for *how much*.)
 """
 
 from __future__ import annotations
@@ -11,15 +13,19 @@ import cProfile
 import io
 import pstats
 
-import bench_mlp
-import bench_xor
 import harness  # noqa: F401  (pins BLAS threads before numpy loads)
-import numpy as np
+import workloads as w
+
+import tinygrad_edu as tg
 
 
-def _top(statement_globals: dict, statement: str, rows: int) -> str:
+def _top(fn, calls: int, rows: int) -> str:
+    fn()
     profiler = cProfile.Profile()
-    profiler.runctx(statement, statement_globals, {})
+    profiler.enable()
+    for _ in range(calls):
+        fn()
+    profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
     stats.strip_dirs().sort_stats("tottime").print_stats(rows)
@@ -28,19 +34,19 @@ def _top(statement_globals: dict, statement: str, rows: int) -> str:
     return "\n".join(line.rstrip() for line in lines[start - 2:] if line.strip())
 
 
-def run(rows: int = 14) -> str:
-    rng = np.random.default_rng(32)
-    X = rng.standard_normal((32, 784)).astype(np.float32)
-    y = rng.integers(0, 10, 32)
-    step = bench_mlp.tinygrad_step_factory(X, y, bench_mlp._weights(rng))
-    for _ in range(20):
-        step()
-    mlp = _top({"step": step}, "for _ in range(300): step()", rows)
-    params = bench_xor._init(0)
-    bench_xor.EPOCHS = 300
-    xor = _top({"train": bench_xor.tinygrad_train, "params": params}, "train(params)", rows)
-    return ("#### cProfile: 300 MLP steps at batch 32 (sorted by own time)\n\n```\n" + mlp
-            + "\n```\n\n#### cProfile: 300 XOR epochs (sorted by own time)\n\n```\n" + xor + "\n```\n")
+def run(rows: int = 16) -> str:
+    X, y, params = w.mlp_data(32)
+    mlp = _top(w.mlp_nn(tg, X, y, params), 300, rows)
+    epochs, w.XOR_EPOCHS = w.XOR_EPOCHS, 300
+    try:
+        xor = _top(w.xor_nn(tg, w.xor_init(0)), 1, rows)
+    finally:
+        w.XOR_EPOCHS = epochs
+    small = _top(w.small_raw(tg, w.small_data()), 2000, rows)
+    parts = [("300 MLP steps at batch 32, nn/optim", mlp), ("300 XOR epochs, nn/optim", xor),
+             ("2000 4x4 steps", small)]
+    return "\n".join(f"#### cProfile: {title} (sorted by own time)\n\n```\n{text}\n```\n"
+                     for title, text in parts)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from tinygrad_edu import cli, functional
 from tinygrad_edu.nn import functional as F
 
 PACKAGE = Path(tg.__file__).parent
-CORE = ["tensor.py", "autograd.py", "function.py", "operands.py", "config.py", "conversion.py",
-        "aliases.py", "pyprotocol.py", "functional.py",
+CORE = ["tensor.py", "autograd.py", "gradsinks.py", "function.py", "operands.py", "config.py",
+        "conversion.py", "aliases.py", "pyprotocol.py", "functional.py",
         *sorted(f"ops/{p.name}" for p in (PACKAGE / "ops").glob("*.py"))]
 
 

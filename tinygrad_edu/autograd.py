@@ -20,6 +20,7 @@ from .config import inference_mode as inference_mode
 from .config import no_grad as no_grad
 from .config import set_grad_enabled as set_grad_enabled
 from .custom_function import Function as Function  # PyTorch's form (tg.Function: NumPy form)
+from .gradsinks import Capture, LeafGrads
 from .tensor import Tensor
 
 
@@ -62,14 +63,15 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         if parents_done:
             order.append(tensor)
             continue
-        if id(tensor) in visited:
+        key = id(tensor)
+        if key in visited:
             continue
-        visited.add(id(tensor))
+        visited.add(key)
         stack.append((tensor, True))
         node = tensor._ctx
         if node is not None:
             for parent in reversed(node.inputs):
-                if parent.requires_grad and id(parent) not in visited:
+                if parent._requires_grad and id(parent) not in visited:
                     stack.append((parent, False))
     return order
 
@@ -91,7 +93,7 @@ def run_backward(
     returned, keyed by ``id``.
     """
     pending = _Pending(tracer, roots, seeds)  # gradients that reached a tensor, summed as they meet
-    sink = _LeafGrads(seeds, create_graph) if capture is None else _Capture(capture)
+    sink = _sink(capture, seeds, create_graph)
     with backward_mode(create_graph):
         for tensor, node in _plan(roots, capture):
             grad_out = pending.pop(id(tensor), None)
@@ -102,7 +104,7 @@ def run_backward(
                 continue  # a leaf (or a captured input): the walk ends here
             grads = _ask_op(node, tensor, grad_out, tracer)  # upstream × local, per input
             for inp, g in zip(node.inputs, grads):
-                if g is not None:
+                if g is not None and inp._requires_grad:  # a constant input's share is dropped
                     pending.add(inp, g)
             if not retain_graph:
                 node.release(grad_out, grads)  # keeps only what a later picture shows
@@ -131,6 +133,11 @@ def _plan(roots: Sequence[Tensor],
     return [(t, t._ctx if id(t) in expand else None) for t in reversed(order) if id(t) in leads]
 
 
+def _sink(capture: Sequence[Tensor] | None, seeds: Sequence[Tensor],
+          create_graph: bool) -> LeafGrads | Capture:
+    return LeafGrads(seeds, create_graph) if capture is None else Capture(capture)
+
+
 class _Pending(dict):
     """Gradients waiting at each tensor (by id).  Two that meet are added: the multivariate
     chain rule."""
@@ -153,108 +160,47 @@ class _Pending(dict):
         self[id(tensor)] = total
 
 
-class _LeafGrads:
-    """Where ``backward()`` puts gradients: added to ``.grad`` of leaves and ``retain_grad`` tensors."""
-
-    def __init__(self, seeds: Sequence[Tensor], create_graph: bool) -> None:
-        # Memory already handed to a leaf, or owned by the caller (the seeds): a gradient
-        # sharing it is copied before it is stored, so no two .grad arrays alias.
-        self.owners = {id(_memory_owner(seed.data)) for seed in seeds}
-        self.create_graph = create_graph
-        self.captured: dict[int, Tensor] = {}
-        self.recorder = Config.recorder  # compile seam: tg.compile names the gradients
-
-    def receive(self, tensor: Tensor, g: Tensor) -> Tensor:
-        if tensor._hooks:
-            g = _run_hooks(tensor, g)
-        if self.recorder is not None:
-            self.recorder.gradient_of(tensor, g)
-        if tensor._ctx is None or tensor._retains_grad:
-            _store_grad(tensor, g, self.owners, self.create_graph)
-        return g
-
-
-class _Capture:
-    """Where ``grad()`` and ``explain`` put gradients: returned by id, ``.grad`` untouched."""
-
-    def __init__(self, wanted: Sequence[Tensor]) -> None:
-        self.wanted = {id(t) for t in wanted}
-        self.captured: dict[int, Tensor] = {}
-
-    def receive(self, tensor: Tensor, g: Tensor) -> Tensor:
-        if tensor._hooks:
-            g = _run_hooks(tensor, g)
-        if id(tensor) in self.wanted:
-            self.captured[id(tensor)] = g
-        return g
-
-
-def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
-    """Each hook sees the gradient; one that returns a Tensor replaces it."""
-    for hook in tensor._hooks or ():
-        replaced = hook(g)
-        if replaced is not None:
-            g = _check_hook_result(tensor, g, replaced)
-    return g
-
-
 def _ask_op(node: Any, output: Tensor, grad_out: Tensor,
             tracer: Tracer | None) -> tuple[Tensor | None, ...]:
-    """The op's backward, checked: one gradient per input (None where none flows)."""
+    """The op's backward: one gradient per input (None where none flows).
+
+    The engine's own ops return one gradient per input, of its shape, by construction: only
+    a dtype is corrected (float32 meeting float64 gives float64 gradients).  An op of yours,
+    or any op in anomaly mode, has every gradient checked.
+    """
     if node._released:
         raise node.released_error()
     node._versions is None or node.check_versions()  # inputs changed in place since recorded?
     raw = node.backward(grad_out)
-    raw = raw if type(raw) is tuple else (raw,)
+    if node.builtin and not Config.anomaly:
+        grads = raw if type(raw) is tuple else (raw,)
+        for inp, g in zip(node.inputs, grads):
+            if g is not None and g.data.dtype != inp.data.dtype:
+                grads = _cast_to_inputs(node, grads)
+                break
+    else:
+        grads = _checked_all(node, raw if type(raw) is tuple else (raw,))
+    if tracer is not None:  # the trace shows no gradient for inputs that need none
+        grads = tuple([g if inp._requires_grad else None for inp, g in zip(node.inputs, grads)])
+        tracer.on_step(node, output, grad_out, grads)
+    return grads
+
+
+def _cast_to_inputs(node: Any, grads: tuple) -> tuple[Tensor | None, ...]:
+    return tuple([g if g is None or g.dtype == inp.dtype else g.astype(inp.dtype)
+                  for inp, g in zip(node.inputs, grads)])
+
+
+def _checked_all(node: Any, raw: tuple) -> tuple[Tensor | None, ...]:
     if len(raw) != len(node.inputs):
         raise RuntimeError(
             f"{node.name}.backward returned {len(raw)} gradients for "
             f"{len(node.inputs)} inputs; return one per input (None where not needed)"
         )
-    grads = tuple([
+    return tuple([
         None if g is None or not inp._requires_grad else _checked(node, i, inp, g)
         for i, inp, g in zip(range(len(raw)), node.inputs, raw)
     ])
-    if tracer is not None:
-        tracer.on_step(node, output, grad_out, grads)
-    return grads
-
-
-def _store_grad(tensor: Tensor, g: Tensor, owners: set[int], create_graph: bool) -> None:
-    """Add ``g`` to ``tensor.grad`` (leaves accumulate across backward calls)."""
-    if tensor._grad is not None:
-        _accumulate(tensor, tensor._grad, g, create_graph)
-        return
-    # The same gradient object may reach two leaves (``a + b``), a reshape/transpose view may
-    # share memory with another leaf's gradient, and broadcast views are read-only: each leaf
-    # gets a private, writeable array.  A view nobody else holds (the transposed gradient of a
-    # weight used as ``x @ W.T``) is kept as it is -- copying it every step would cost time.
-    shared = id(_memory_owner(g.data)) in owners or not g.data.flags.writeable
-    if Config.recorder is not None:  # compile seam (compiler/trace.py)
-        Config.recorder.grad_stored(tensor, g.data, copied=shared and not create_graph)
-    if shared and create_graph:
-        g = g * 1.0  # a recorded copy: the gradient stays differentiable but is not shared
-    elif shared:
-        g = Tensor._from_op(np.array(g.data), None)
-    owners.add(id(_memory_owner(g.data)))
-    tensor._grad = g
-
-
-def _accumulate(tensor: Tensor, total: Tensor, g: Tensor, create_graph: bool) -> None:
-    """``.grad += g`` into the same tensor object, as PyTorch does, so a reference kept by the
-    caller sees the new total.  A recorded sum (``create_graph``), a gradient that is itself
-    in a graph, or a read-only array get a new tensor instead."""
-    if Config.recorder is not None:  # compile seam (compiler/trace.py)
-        Config.recorder.grad_added(tensor, total, g, create_graph)
-    if create_graph or total._requires_grad or not total.data.flags.writeable:
-        tensor._grad = total + g
-    else:
-        np.add(total.data, g.data, out=total.data, casting="unsafe")
-
-
-def _memory_owner(array: np.ndarray) -> object:
-    """The object that owns an array's memory (NumPy points every view straight at it)."""
-    return array if array.base is None else array.base
 
 
 def _checked(node: Any, index: int, inp: Tensor, g: Any) -> Tensor:
@@ -274,16 +220,6 @@ def _checked(node: Any, index: int, inp: Tensor, g: Any) -> Tensor:
             f"(nan/inf) for input {index}; its forward ran at {node.forward_site}"
         )
     return g
-
-
-def _check_hook_result(tensor: Tensor, g: Tensor, replaced: Any) -> Tensor:
-    if not isinstance(replaced, Tensor) or replaced.shape != g.shape:
-        shape = getattr(replaced, "shape", None)
-        raise RuntimeError(
-            f"a hook on {tensor._label()} returned {type(replaced).__name__} of shape {shape}; "
-            f"a hook must return None or a Tensor of shape {g.shape}"
-        )
-    return replaced
 
 
 def tensor_backward(tensor: Tensor, gradient: Any, grad: Any, retain_graph: bool | None,

@@ -34,6 +34,18 @@ class ComposedMethods:
 
     negative = neg
 
+    def min(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+            keepdims: builtins.bool = False) -> Any:
+        """Smallest value, -max(-x); ``min(d)`` returns ``(values, indices)`` like ``max``, and
+        ``min(other_tensor)`` is ``minimum``."""
+        if hasattr(dim, "_requires_grad"):  # a Tensor: PyTorch's torch.min(a, b)
+            return self.minimum(dim)
+        best = (-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
+        if dim is None:
+            return -best
+        from .operands import ValuesIndices  # operands imports the Tensor class
+        return ValuesIndices(-best.values, best.indices)
+
     def amax(self: Tensor, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
         """Largest value over ``dim`` (values only, never indices)."""
         return self.max(axis=dim, keepdims=keepdim)

@@ -62,16 +62,20 @@ class Function:
     # True when backward needs no values from the forward pass (only shapes and options, as
     # add, neg, sum, reshape): like PyTorch, such a node may be run by a second backward().
     saves_nothing: ClassVar[bool] = False
-    # What the last graph-freeing backward sent through this node, (grad_out, grads); see release.
-    last_backward: tuple[Tensor, tuple[Tensor | None, ...]] | None = None
     # True when backward reads the output's values (exp, sigmoid, tanh...): changing that
     # output in place afterwards (y.add_(1)) must stop this node's backward, as in PyTorch.
     saves_output: ClassVar[bool] = False
-    # The inputs' in-place versions when this node was recorded (None if it saves nothing):
-    # backward refuses to run on values changed since, as PyTorch's version counter does.
-    _versions: tuple[int, ...] | None = None
+    # True for the engine's own ops (the classes of tinygrad_edu/ops/; __init_subclass__ sets
+    # it): their forward returns a supported dtype and their backward one gradient of each
+    # input's shape by construction, so only your ops (and anomaly mode) pay for checking.
+    builtin: ClassVar[bool] = False
 
-    # Set on every instance by ``apply``; declared here for readers and type checkers.
+    # Slots, not a __dict__: a node is made for every recorded op, and slots make it smaller
+    # and its attributes quicker to set (a 10^5-op chain builds 10^5 of them).  Your own
+    # subclasses get a __dict__ as usual, so ``ctx.anything = ...`` still works there.
+    __slots__ = ("inputs", "needs_input_grad", "options", "forward_site", "scope", "_saved",
+                 "_output_ref", "_released", "_versions", "last_backward", "_output_changed_by",
+                 "__weakref__")
     inputs: tuple[Tensor, ...]
     needs_input_grad: tuple[bool, ...]
     options: dict[str, Any]
@@ -80,6 +84,12 @@ class Function:
     _saved: tuple[Any, ...] | None
     _output_ref: weakref.ReferenceType[Tensor]
     _released: bool
+    _versions: tuple[int, ...] | None  # the inputs' in-place versions a backward will read
+    last_backward: tuple[Tensor, tuple[Tensor | None, ...]] | None  # what a freeing backward sent
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.builtin = cls.__module__.startswith(_OPS_PACKAGE)
 
     def forward(ctx, *args: Any, **options: Any) -> np.ndarray:
         raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *arrays)")
@@ -90,7 +100,6 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:
         """Run ``forward`` on the inputs' arrays; record a graph node if a gradient is needed."""
-        ctx = cls.__new__(cls)
         try:  # a list comprehension over the slot, not a generator over the property: hot path
             needs = tuple([t._requires_grad for t in inputs])
         except AttributeError:  # checked only on failure, to keep the common path cheap
@@ -101,12 +110,17 @@ class Function:
                 "options (MyOp.apply(x, scale=2.0))"
             ) from None
         record = Config.grad_enabled and True in needs
-        ctx.needs_input_grad = needs
-        ctx._saved = None
+        ctx: Any  # this op's node, or the shared stand-in when nothing is recorded
+        if record or not cls.builtin:
+            ctx = cls.__new__(cls)
+            ctx.needs_input_grad = needs
+            ctx._saved = None
+        else:  # no node when nothing is recorded (every op of a backward pass, as a rule)
+            ctx = _NO_NODE
         data = cls.forward(ctx, *[t.data for t in inputs], **options)
-        if type(data) is not np.ndarray:
+        if type(data) is not np.ndarray:  # a full reduction gives a NumPy scalar
             data = np.asarray(data)
-        if data.dtype not in _SUPPORTED:
+        if not cls.builtin and data.dtype not in _SUPPORTED:
             _refuse_dtype(cls, data)
         anomaly = Config.anomaly
         if anomaly and not Config.in_backward:  # inside backward, the gradient check names it
@@ -117,9 +131,9 @@ class Function:
             return Tensor._from_op(data, None)
         ctx.inputs = inputs
         ctx.options = options
-        ctx._released = False
-        if not cls.saves_nothing:
-            ctx._versions = tuple([t._version for t in inputs])
+        ctx._released, ctx.last_backward = False, None
+        # Versions of inputs a backward will read; None for ops that read none (add, sum...).
+        ctx._versions = None if cls.saves_nothing else tuple([t._version for t in inputs])
         ctx.forward_site = _user_code_site() if anomaly else None
         ctx.scope = Config.scope
         out = Tensor._from_op(data, ctx)
@@ -168,8 +182,9 @@ class Function:
         trace drawn after a plain ``backward()`` still has its numbers (``explain.replay``):
         one attribute store per node, and arrays that live exactly as long as the graph.
         """
-        if grad_out is not None:
-            self.last_backward = (grad_out, grads)
+        if grad_out is not None:  # as a trace shows them: none for inputs that need none
+            self.last_backward = (grad_out, tuple([g if inp._requires_grad else None
+                                                   for inp, g in zip(self.inputs, grads)]))
         if self.saves_nothing:
             return
         self._saved = None
@@ -223,6 +238,20 @@ def derived(fn: Any, *args: Any) -> Any:
     return out
 
 
+class _NoNode:
+    """What the engine's own forwards get as ``ctx`` when nothing is recorded: they only
+    ever call ``save_for_backward`` on it, and nothing will read what they save."""
+
+    __slots__ = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        pass
+
+
+_NO_NODE = _NoNode()
+# The engine's own ops live in this package's ops/ (``tinygrad_edu.ops.``, whatever the
+# package is imported as).
+_OPS_PACKAGE = f"{__package__}.ops."
 # What a forward may return: the dtypes a Tensor holds (see conversion.py).
 _SUPPORTED = frozenset(np.dtype(c) for c in "?bBhHiIlLqQfd")
 

@@ -9,6 +9,7 @@ backward (a sum) is the one place where broadcasting is undone.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Callable
@@ -43,10 +44,32 @@ def operand(x: Any, like: Tensor) -> Tensor:
         return x
     if type(x) is float or type(x) is int or is_scalar(x):  # cheap type test first: hot path
         if like.dtype.kind == "f":
-            return Tensor._from_op(np.array(x, dtype=like.dtype), None)
+            return scalar_constant_tensor(x, like.dtype)
         if isinstance(x, (float, np.floating)):
-            return Tensor._from_op(np.asarray(x, dtype=get_default_dtype()), None)
+            return scalar_constant_tensor(x, get_default_dtype())
     return Tensor(x)
+
+
+def scalar_constant_tensor(x: Any, dtype: np.dtype) -> Tensor:
+    """A new constant Tensor over a 0-d read-only array holding ``x`` in ``dtype``.
+
+    Speed, off the learner's path: ``x * 1.0001`` or ``lr * p.grad`` in a loop would convert
+    the same number to an array every time, so the array is made once per value and dtype
+    (0.0 and -0.0 kept apart: they are == but divide differently) and shared, read-only.
+    The Tensor around it is new each time, so a picture still draws one constant per use.
+    """
+    key = (x, dtype.char) if x != 0 else (x, dtype.char, math.copysign(1.0, x))
+    array = _CONSTANTS.get(key)
+    if array is None:
+        array = np.array(x, dtype=dtype)
+        array.flags.writeable = False
+        if len(_CONSTANTS) >= 1024:  # a bound for programs that use many different numbers
+            _CONSTANTS.clear()
+        _CONSTANTS[key] = array
+    return Tensor._from_op(array, None)
+
+
+_CONSTANTS: dict[tuple, np.ndarray] = {}
 
 
 def binary(op: Any, x: Tensor, other: Any) -> Tensor:
@@ -56,10 +79,11 @@ def binary(op: Any, x: Tensor, other: Any) -> Tensor:
     whose backward sums the gradient back to the input's shape -- so the op itself only ever
     sees equal shapes for differentiable inputs, and graph pictures show the broadcast.
     """
-    y = operand(other, x)
-    if x.dtype != y.dtype:
+    y = other if isinstance(other, Tensor) else operand(other, x)
+    # .data's attributes, not the Tensor properties: every +, *, - and / passes here.
+    if x.data.dtype != y.data.dtype:
         x, y = promote(x, y)
-    if x.shape != y.shape and not scalar_constant(x) and not scalar_constant(y):
+    if x.data.shape != y.data.shape and not scalar_constant(x) and not scalar_constant(y):
         shape = shape_ops.broadcast_shape(op.__name__, x.shape, y.shape)
         if Config.grad_enabled:
             if x.requires_grad and x.shape != shape:

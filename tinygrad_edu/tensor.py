@@ -54,8 +54,14 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
     def _from_op(cls, data: np.ndarray, ctx: Any) -> Tensor:
         """Fast constructor used by ops: no validation, ``requires_grad`` iff recorded."""
         t = cls.__new__(cls)
-        t.data, t._grad, t._ctx, t.name = data, None, ctx, None
-        t._requires_grad, t._retains_grad, t._hooks, t._version = ctx is not None, False, None, 0
+        t.data = data  # one assignment per slot, quicker than a tuple: this runs for every op
+        t._grad = None
+        t._ctx = ctx
+        t.name = None
+        t._requires_grad = ctx is not None
+        t._retains_grad = False
+        t._hooks = None
+        t._version = 0
         return t
 
     # -- state -------------------------------------------------------------------------------
@@ -247,14 +253,6 @@ class Tensor(TensorAliases, ComposedMethods, PythonProtocol, GradAttributes):
             raise ValueError("max() of an empty tensor has no value")
         out = reduce.Max.apply(self, axis=axes, keepdims=keepdims)
         return out if dim is None else operands.ValuesIndices(out, self.argmax(dim, keepdims))
-
-    def min(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-            keepdims: bool = False) -> Any:
-        """Smallest value, -max(-x); ``min(d)`` returns ``(values, indices)`` like ``max``."""
-        if isinstance(dim, Tensor):
-            return self.minimum(dim)
-        best = (-self).max(dim, keepdim, axis=axis, keepdims=keepdims)
-        return -best if dim is None else operands.ValuesIndices(-best.values, best.indices)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
             keepdim: Any = None) -> Tensor:

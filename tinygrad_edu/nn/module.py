@@ -3,9 +3,9 @@
 A module is a Python object whose attributes are its learnable tensors and its sub-modules.
 Assigning one (``self.fc1 = Linear(2, 4)``) registers it, so ``parameters()`` can find every
 weight without being told, and each parameter tensor carries its dotted name (``fc1.weight``)
-for error messages and graph pictures.  Calling a module runs ``forward`` inside
-``config.module_scope``, which labels the recorded ops so a picture can fold the call into one
-box.  Nothing here computes a gradient: the engine does that for whatever ``forward`` builds.
+for error messages and graph pictures.  Calling a module runs ``forward`` inside a module
+scope (``Config.scope``), which labels the recorded ops so a picture can fold the call into
+one box.  Nothing here computes a gradient: the engine does that for whatever ``forward`` builds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..config import Config, module_scope
+from ..config import Config
 from ..device import check_device, names_device
 from ..tensor import Tensor
 
@@ -90,6 +90,7 @@ class Module:
             params.pop(name, None)
             modules[name] = value
             _adopt(value, name)
+            _NAMES.changed()
         elif isinstance(value, Tensor) and _is_parameter(value, was_parameter=name in params):
             if not value.is_leaf:
                 raise TypeError(
@@ -100,14 +101,17 @@ class Module:
             modules.pop(name, None)
             params[name] = value
             value.name = name
-        else:
+            _NAMES.changed()
+        elif name in params or name in modules:
             params.pop(name, None)
             modules.pop(name, None)
+            _NAMES.changed()
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        _NAMES.changed()
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, tensor: Tensor) -> None:
@@ -246,10 +250,15 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` with the recorded ops labelled by this call (for graph pictures)."""
-        if not Config.scope:  # the outermost call: name everything relative to this module
+        outer = Config.scope
+        if not outer and not _NAMES.current(self):  # the outermost call names everything
             self._refresh_names()
-        with module_scope(self.scope_label()):
+        # config.module_scope's work, written out: a module call is on every forward's path.
+        Config.scope = outer + (self.scope_label(),)
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            Config.scope = outer
 
     def _refresh_names(self) -> None:
         """Give every sub-module its attribute name and every parameter its dotted name."""
@@ -258,6 +267,7 @@ class Module:
                 object.__setattr__(module, "_call_name", path.rsplit(".", 1)[-1])
             for name, p in module._parameters.items():
                 p.name = _join(path, name)
+        _NAMES.given_by(self)
 
     def scope_label(self) -> str:
         """``fc1: Linear(2→4)``: the attribute name in the parent (if any) and a short summary."""
@@ -411,6 +421,35 @@ class Sequential(ModuleList):
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+class _Naming:
+    """Whether the parameter names are still the ones the last outermost call gave.
+
+    Names are relative to the module called from outside (``fc1.weight`` inside ``model``,
+    ``weight`` when ``model.fc1`` is called on its own), so they are given again when another
+    module is called from outside or when any module registers or drops a parameter or a
+    child -- not on every forward, where walking the whole tree cost about a tenth of a
+    small model's step.  (A name you set by hand on a parameter stays until one of those.)
+    """
+
+    def __init__(self) -> None:
+        self.generation = 0  # bumped by every change to any module's registry
+        self.root: int | None = None  # id() of the module that gave the current names
+        self.root_generation = -1
+
+    def changed(self) -> None:
+        self.generation += 1
+
+    def given_by(self, module: Module) -> None:
+        self.root, self.root_generation = id(module), self.generation
+
+    def current(self, module: Module) -> bool:
+        # id() may be reused by a new module, but building one changes the generation.
+        return self.root == id(module) and self.root_generation == self.generation
+
+
+_NAMES = _Naming()
+
+
 def _is_parameter(value: Tensor, was_parameter: bool) -> bool:
     """Parameters: nn.Parameter, leaves that require grad, anything replacing a parameter."""
     return isinstance(value, Parameter) or was_parameter or (value.is_leaf and value.requires_grad)

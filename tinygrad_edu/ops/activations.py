@@ -3,7 +3,9 @@
 Each could be composed from exp/log/where, but they are kept as primitives on purpose:
 sigmoid and log-softmax need numerically stable forward formulas, tanh is one NumPy call,
 ReLU is on every MLP's hot path, and all of them read better in a chain-rule trace as one
-named step.  leaky_relu and softmax are compositions (see tensor.py).
+named step.  leaky_relu and softmax are compositions (see tensor.py).  As in elementwise.py,
+backward applies the ops directly (``Mul.apply(a, b)`` is ``a * b``) on operands that
+already match.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import numpy as np
 
 from ..function import Function, derived
 from ..tensor import Tensor
+from .elementwise import Add, Mul, Neg
 
 
 class ReLU(Function):
     """z = max(x, 0);  dz/dx = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)"""
+
+    __slots__ = ()
 
     rules = ("∂relu(x)/∂x = [x>0]",)
     elementwise = True
@@ -26,7 +31,7 @@ class ReLU(Function):
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
         # derived(): a compiled step (tg.compile) recomputes the mask on every call
-        return grad_out * Tensor._from_op(derived(relu_mask, x.data, grad_out.dtype), None)
+        return Mul.apply(grad_out, Tensor._from_op(derived(relu_mask, x.data, grad_out.dtype), None))
 
 
 def relu_mask(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -36,6 +41,8 @@ def relu_mask(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 class Sigmoid(Function):
     """z = 1 / (1 + exp(-x));  dz/dx = z * (1 - z)"""
+
+    __slots__ = ()
 
     rules = ("∂σ(x)/∂x = σ(x)·(1-σ(x))",)
     elementwise = True
@@ -48,11 +55,13 @@ class Sigmoid(Function):
 
     def backward(ctx, grad_out):
         z = ctx.output
-        return grad_out * z * (1.0 - z)
+        return Mul.apply(Mul.apply(grad_out, z), _one_minus(z))  # grad_out * z * (1 - z)
 
 
 class Tanh(Function):
     """z = tanh(x);  dz/dx = 1 - z**2"""
+
+    __slots__ = ()
 
     rules = ("∂tanh(x)/∂x = 1-tanh²(x)",)
     elementwise = True
@@ -63,7 +72,7 @@ class Tanh(Function):
 
     def backward(ctx, grad_out):
         z = ctx.output
-        return grad_out * (1.0 - z * z)
+        return Mul.apply(grad_out, _one_minus(Mul.apply(z, z)))  # grad_out * (1 - z * z)
 
 
 class LogSoftmax(Function):
@@ -72,6 +81,8 @@ class LogSoftmax(Function):
     A primitive rather than log(softmax(x)): subtracting the max before exp keeps huge
     logits finite, and the log never sees an underflowed 0.
     """
+
+    __slots__ = ()
 
     rules = ("∂logsoftmax(x)ᵢ/∂xⱼ = [i=j] - softmax(x)ⱼ",)
     saves_output = True
@@ -89,6 +100,8 @@ class LogSoftmax(Function):
 class Step(Function):
     """z = 1 if x >= 0 else 0 (Heaviside);  dz/dx = 0 everywhere it is defined"""
 
+    __slots__ = ()
+
     rules = ("∂step(x)/∂x = 0",)
     elementwise = True
 
@@ -97,3 +110,8 @@ class Step(Function):
 
     def backward(ctx, grad_out):
         return grad_out * 0.0
+
+
+def _one_minus(z: Tensor) -> Tensor:
+    """1 - z, as ops: the 1 is a 0-d constant, which NumPy broadcasts (no gradient flows to it)."""
+    return Add.apply(Tensor._from_op(np.ones((), dtype=z.dtype), None), Neg.apply(z))

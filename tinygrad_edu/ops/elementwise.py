@@ -1,8 +1,11 @@
 """Elementwise primitives: add, mul, neg, pow, exp, log, sin, cos, maximum, where.
 
-Binary ops receive inputs of equal shape whenever a gradient is needed (``tensor._binary``
+Binary ops receive inputs of equal shape whenever a gradient is needed (``operands.binary``
 inserts an explicit ``BroadcastTo`` first), so no backward here has to undo broadcasting.
-Every backward is written with Tensor operations, which makes it differentiable again.
+Every backward is written with Tensor operations, which makes it differentiable again.  The
+hot rules apply the ops directly (``Mul.apply(grad_out, y)`` is ``grad_out * y``): their
+operands already match in shape, so the operator's conversions and broadcast checks would
+only cost time in every backward pass.
 Subtraction, division, sqrt, abs, minimum and clip are compositions of these.
 """
 
@@ -22,6 +25,8 @@ def _constant(array: np.ndarray) -> Tensor:
 class Add(Function):
     """z = x + y;  dz/dx = 1, dz/dy = 1"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂(x+y)/∂x = 1", "∂(x+y)/∂y = 1")
@@ -37,6 +42,8 @@ class Add(Function):
 class Mul(Function):
     """z = x * y;  dz/dx = y, dz/dy = x"""
 
+    __slots__ = ()
+
     rules = ("∂(x·y)/∂x = y", "∂(x·y)/∂y = x")
     elementwise = True
 
@@ -46,11 +53,14 @@ class Mul(Function):
     def backward(ctx, grad_out):
         x, y = ctx.inputs
         need_x, need_y = ctx.needs_input_grad
-        return (grad_out * y if need_x else None, grad_out * x if need_y else None)
+        return (Mul.apply(grad_out, y) if need_x else None,
+                Mul.apply(grad_out, x) if need_y else None)
 
 
 class Neg(Function):
     """z = -x;  dz/dx = -1"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
@@ -67,6 +77,8 @@ class Neg(Function):
 class PowConst(Function):
     """z = x ** c for a constant c;  dz/dx = c * x ** (c - 1)"""
 
+    __slots__ = ()
+
     rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
     elementwise = True
 
@@ -80,11 +92,15 @@ class PowConst(Function):
             return grad_out
         if c == 0.0:  # x**0 = 1 is constant; c * x**-1 would give 0 * inf = nan at x = 0
             return grad_out * 0.0
+        if c == 2.0:  # the square of every squared error: 2x needs no power op
+            return Mul.apply(grad_out, Mul.apply(_constant(np.asarray(2.0, x.dtype)), x))
         return grad_out * (c * x ** (c - 1.0))
 
 
 class Pow(Function):
     """z = x ** y (both tensors, x > 0);  dz/dx = y * x ** (y - 1), dz/dy = z * log(x)"""
+
+    __slots__ = ()
 
     rules = ("∂(xʸ)/∂x = y·xʸ⁻¹", "∂(xʸ)/∂y = xʸ·ln x")
     elementwise = True
@@ -104,6 +120,8 @@ class Pow(Function):
 class Exp(Function):
     """z = exp(x);  dz/dx = exp(x) = z"""
 
+    __slots__ = ()
+
     rules = ("∂(eˣ)/∂x = eˣ",)
     elementwise = True
     saves_output = True
@@ -112,11 +130,13 @@ class Exp(Function):
         return np.exp(x)
 
     def backward(ctx, grad_out):
-        return grad_out * ctx.output
+        return Mul.apply(grad_out, ctx.output)
 
 
 class Log(Function):
     """z = ln(x);  dz/dx = 1 / x"""
+
+    __slots__ = ()
 
     rules = ("∂(ln x)/∂x = 1/x",)
     elementwise = True
@@ -126,11 +146,13 @@ class Log(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out / x
+        return Mul.apply(grad_out, PowConst.apply(x, exponent=-1.0))  # grad_out / x
 
 
 class Sin(Function):
     """z = sin(x);  dz/dx = cos(x)"""
+
+    __slots__ = ()
 
     rules = ("∂sin(x)/∂x = cos(x)",)
     elementwise = True
@@ -140,11 +162,13 @@ class Sin(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out * Cos.apply(x)  # an op, not np.cos: the gradient stays differentiable
+        return Mul.apply(grad_out, Cos.apply(x))  # an op, not np.cos: it stays differentiable
 
 
 class Cos(Function):
     """z = cos(x);  dz/dx = -sin(x)"""
+
+    __slots__ = ()
 
     rules = ("∂cos(x)/∂x = -sin(x)",)
     elementwise = True
@@ -154,11 +178,13 @@ class Cos(Function):
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        return grad_out * -Sin.apply(x)
+        return Mul.apply(grad_out, Neg.apply(Sin.apply(x)))
 
 
 class Maximum(Function):
     """z = max(x, y) elementwise;  dz/dx = 1 where x > y, 1/2 where x == y, else 0"""
+
+    __slots__ = ()
 
     rules = ("∂max(x,y)/∂x = [x>y] + ½[x=y]", "∂max(x,y)/∂y = [y>x] + ½[x=y]")
     elementwise = True
@@ -171,8 +197,8 @@ class Maximum(Function):
         # derived(): a compiled step (tg.compile) recomputes the shares on every call
         share_x = derived(tie_share, x.data, y.data, grad_out.dtype)
         need_x, need_y = ctx.needs_input_grad
-        return (grad_out * _constant(share_x) if need_x else None,
-                grad_out * _constant(derived(np.subtract, 1.0, share_x)) if need_y else None)
+        return (Mul.apply(grad_out, _constant(share_x)) if need_x else None,
+                Mul.apply(grad_out, _constant(derived(np.subtract, 1.0, share_x))) if need_y else None)
 
 
 def tie_share(x: np.ndarray, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -185,6 +211,8 @@ def tie_share(x: np.ndarray, y: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 class Where(Function):
     """z = x where condition else y;  dz/dx = [condition], dz/dy = [not condition]"""
+
+    __slots__ = ()
 
     rules = ("∂where(c,x,y)/∂x = [c]", "∂where(c,x,y)/∂y = [not c]")
     elementwise = True

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import Mul
+from .reduce import sum_to
 from .shape import Transpose, broadcast_shape
 
 
@@ -35,6 +37,8 @@ def matmul(x: Tensor, y: Tensor) -> Tensor:
 class MatMul(Function):
     """Z = X @ Y;  dZ/dX applied to G is G @ Yᵀ, dZ/dY applied to G is Xᵀ @ G"""
 
+    __slots__ = ()
+
     rules = ("∂(X@Y)/∂X: G ↦ G@Yᵀ", "∂(X@Y)/∂Y: G ↦ Xᵀ@G")
 
     def forward(ctx, x, y):
@@ -44,14 +48,27 @@ class MatMul(Function):
         x, y = ctx.inputs
         need_x, need_y = ctx.needs_input_grad
         if x.ndim == 1 and y.ndim == 1:  # dot product: the output is a scalar
-            return (grad_out * y if need_x else None, grad_out * x if need_y else None)
-        x2 = x.reshape(1, -1) if x.ndim == 1 else x
-        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
-        g = grad_out.unsqueeze(-2) if x.ndim == 1 else grad_out
-        g = g.unsqueeze(-1) if y.ndim == 1 else g
-        gx = (g @ _mT(y2)).sum_to(x2.shape).reshape(x.shape) if need_x else None
-        gy = _right_grad(x2, g, y2).reshape(y.shape) if need_y else None
+            return (Mul.apply(grad_out, y) if need_x else None,
+                    Mul.apply(grad_out, x) if need_y else None)
+        if x.ndim > 2 or y.ndim > 2 or x.ndim == 1 or y.ndim == 1:
+            return _general_backward(x, y, grad_out, need_x, need_y)
+        # Matrices (every MLP layer): the same rule with the ops applied directly -- the
+        # shapes are right by construction, so matmul's argument checks are skipped.
+        gx = MatMul.apply(grad_out, _mT(y)) if need_x else None
+        gy = _right_grad(x, grad_out, y) if need_y else None
         return gx, gy
+
+
+def _general_backward(x: Tensor, y: Tensor, grad_out: Tensor, need_x: bool,
+                      need_y: bool) -> tuple[Tensor | None, Tensor | None]:
+    """1-D operands are promoted to matrices, broadcast batch dimensions summed away."""
+    x2 = x.reshape(1, -1) if x.ndim == 1 else x
+    y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+    g = grad_out.unsqueeze(-2) if x.ndim == 1 else grad_out
+    g = g.unsqueeze(-1) if y.ndim == 1 else g
+    gx = (g @ _mT(y2)).sum_to(x2.shape).reshape(x.shape) if need_x else None
+    gy = _right_grad(x2, g, y2).reshape(y.shape) if need_y else None
+    return gx, gy
 
 
 def _right_grad(x2: Tensor, g: Tensor, y2: Tensor) -> Tensor:
@@ -64,8 +81,8 @@ def _right_grad(x2: Tensor, g: Tensor, y2: Tensor) -> Tensor:
     within noise at 1024 (measured in one process, interleaved, 15 rounds).
     """
     if x2.ndim == 2 and _is_transposed_matrix(y2):
-        return _mT(_mT(g) @ x2)
-    return (_mT(x2) @ g).sum_to(y2.shape)
+        return _mT(MatMul.apply(_mT(g), x2))
+    return sum_to(MatMul.apply(_mT(x2), g), y2.shape)
 
 
 def _mT(t: Tensor) -> Tensor:

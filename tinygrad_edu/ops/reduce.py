@@ -44,15 +44,17 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
             f"sum_to: a tensor of shape {x.shape} cannot be summed to shape {shape}: that shape "
             f"does not broadcast to {x.shape} (each of its dimensions must be 1 or match the "
             "trailing dimensions, and it may not have more dimensions)")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
-    summed = Sum.apply(x, axis=axes, keepdims=True)  # axes are valid by construction
+    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if not inner:  # only leading axes were added (a bias over a batch): one Sum drops them
+        return Sum.apply(x, axis=tuple(range(lead)), keepdims=False)
+    summed = Sum.apply(x, axis=tuple(range(lead)) + inner, keepdims=True)  # valid axes
     return summed if summed.shape == shape else Reshape.apply(summed, shape=shape)
 
 
 class Sum(Function):
     """z = sum of x over axis;  dz/dx = 1 for every summed element (gradient is broadcast back)"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
@@ -69,6 +71,8 @@ class Sum(Function):
 
 class Max(Function):
     """z = max of x over axis;  dz/dx = 1/k at the k positions holding the max, else 0"""
+
+    __slots__ = ()
 
     rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
 

@@ -24,6 +24,12 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...], target: tuple | None = No
     Written in plain Python: it runs for every broadcast (forward and backward), and
     ``np.broadcast_shapes`` costs microseconds because it builds arrays.
     """
+    if len(shapes) == 2 and target is None:  # the usual case, a bias: one shape ends the other
+        a, b = shapes
+        if len(a) >= len(b) and a[len(a) - len(b):] == b:
+            return a
+        if len(b) > len(a) and b[len(b) - len(a):] == a:
+            return b
     ndim = max(len(s) for s in shapes)
     padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
     shape: tuple | None = tuple(max(sizes) if 0 not in sizes else 0 for sizes in zip(*padded))
@@ -117,6 +123,25 @@ def show_index(index: Any) -> str:
     return "[" + (text if len(text) <= 80 else text[:77] + "...") + "]"
 
 
+def broadcast_view(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``np.broadcast_to(x, shape)`` for a valid ``shape``: a read-only view, stride 0 along
+    the broadcast axes.
+
+    Speed, off the learner's path: ``np.broadcast_to`` re-checks its arguments in Python
+    (about 3 µs, more than the multiplication it feeds on small arrays); building the view
+    from its strides costs a third of that.  Arrays that do not own contiguous memory take
+    the general route.
+    """
+    if not x.flags.c_contiguous:
+        return np.broadcast_to(x, shape)
+    lead = len(shape) - x.ndim
+    kept = zip(x.shape, shape[lead:], x.strides)
+    strides = (0,) * lead + tuple([stride if n == m else 0 for n, m, stride in kept])
+    view = np.ndarray(shape, x.dtype, x, 0, strides)
+    view.flags.writeable = False  # as broadcast_to: many positions share one number
+    return view
+
+
 def _is_basic(index: Any) -> bool:
     """Only ints, slices, None and Ellipsis: every element is picked at most once."""
     parts = index if isinstance(index, tuple) else (index,)
@@ -127,6 +152,8 @@ def _is_basic(index: Any) -> bool:
 class Reshape(Function):
     """z = x viewed with a new shape;  the gradient is reshaped back"""
 
+    __slots__ = ()
+
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂reshape(x)/∂x = reshape back",)
@@ -135,32 +162,38 @@ class Reshape(Function):
         return x.reshape(shape)
 
     def backward(ctx, grad_out):
-        return grad_out.reshape(ctx.inputs[0].shape)
+        return Reshape.apply(grad_out, shape=ctx.inputs[0].shape)  # the shape is valid: x's
 
 
 class Transpose(Function):
     """z = x with axes permuted;  the gradient is permuted back (inverse permutation)"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂transpose(x)/∂x = transpose back",)
 
     def forward(ctx, x, axes):
-        return np.transpose(x, axes)
+        return x.transpose(axes)
 
     def backward(ctx, grad_out):
-        return grad_out.permute(*np.argsort(ctx.options["axes"]))
+        axes = ctx.options["axes"]
+        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))  # argsort, in Python
+        return Transpose.apply(grad_out, axes=inverse)
 
 
 class BroadcastTo(Function):
     """z = x repeated along broadcast axes;  dz/dx sums the gradient over those axes"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
 
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        return broadcast_view(x, shape)
 
     def backward(ctx, grad_out):
         return grad_out.sum_to(ctx.inputs[0].shape)
@@ -168,6 +201,8 @@ class BroadcastTo(Function):
 
 class GetItem(Function):
     """z = x[index];  the gradient is scattered back, adding where an index repeats"""
+
+    __slots__ = ()
 
     rules = ("∂x[i]/∂x = scatter-add into the indexed positions",)
 
@@ -181,6 +216,8 @@ class GetItem(Function):
 
 class ScatterAdd(Function):
     """z = zeros(shape) with g added at index -- GetItem's adjoint;  dz/dg = g picked at index"""
+
+    __slots__ = ()
 
     rules = ("∂scatter(g)/∂g = pick the indexed positions",)
 
@@ -198,6 +235,8 @@ class ScatterAdd(Function):
 
 class Concatenate(Function):
     """z = [x1, x2, ...] joined along axis;  each input gets its own slice of the gradient"""
+
+    __slots__ = ()
 
     rules = ("∂concat(x…)/∂xₖ = the k-th slice",)
 
@@ -217,6 +256,8 @@ class Concatenate(Function):
 
 class Cast(Function):
     """z = x converted to another dtype;  the gradient is converted back"""
+
+    __slots__ = ()
 
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
