@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     memory = bench_memory.Table("Leak check")
     bench_memory.run(memory, steps=500 if args.quick else 10_000)
     body = "\n".join([bench.report(results), memory.markdown(),
-                      "### Where the time goes (profiles)", "", profile_step.run()])
+                      "### Where the time goes (profiles)", "", profile_step.run(),
+                      *compiled_xor_source()])
     print(body)
     if args.quick:
         return 0
@@ -50,6 +51,43 @@ def main(argv: list[str] | None = None) -> int:
     DOC.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}")
     print(f"wrote {DOC}")
     return 0
+
+
+def compiled_xor_source() -> list[str]:
+    """The XOR epoch (2→4→1 sigmoid net, BCE, SGD) as ``tg.compile`` writes it, for the doc."""
+    import numpy as np
+
+    import tinygrad_edu as tg
+    if not hasattr(tg, "compile"):
+        return []
+
+    class Net(tg.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1, self.fc2 = tg.nn.Linear(2, 4), tg.nn.Linear(4, 1)
+
+        def forward(self, x: tg.Tensor) -> tg.Tensor:
+            return self.fc2(self.fc1(x).sigmoid()).sigmoid()
+
+    tg.manual_seed(0)
+    X = tg.tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32))
+    Y = tg.tensor(np.array([[0], [1], [1], [0]], np.float32))
+    model = Net()
+    opt = tg.optim.SGD(model.parameters(), lr=5.0)
+
+    def epoch() -> tg.Tensor:
+        opt.zero_grad()
+        loss = tg.nn.functional.binary_cross_entropy(model(X), Y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = tg.compile(epoch)
+    step()
+    step()
+    return ["### The compiled XOR epoch (`print(step.source)`)", "",
+            "One line per NumPy call the engine made: forward, backward, update.", "",
+            "```python", step.source.rstrip(), "```", ""]
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ from .gradsinks import Capture, LeafGrads
 from .tensor import Tensor
 
 
+KEPT_FOR_PICTURES = 5000  # tensors in a backward pass whose gradients a picture may replay
+
+
 class GraphFreedError(RuntimeError):
     """A backward pass (or a trace of one) reached a node whose saved values were released."""
 
@@ -94,8 +97,12 @@ def run_backward(
     """
     pending = _Pending(tracer, roots, seeds)  # gradients that reached a tensor, summed as they meet
     sink = _sink(capture, seeds, create_graph)
+    plan = _plan(roots, capture)
+    # Pictures after a plain backward() replay the gradients each node kept; a graph larger
+    # than any picture (max_nodes) keeps none: holding them costs a long chain about 40%.
+    keep = len(plan) <= KEPT_FOR_PICTURES
     with backward_mode(create_graph):
-        for tensor, node in _plan(roots, capture):
+        for tensor, node in plan:
             grad_out = pending.pop(id(tensor), None)
             if grad_out is None:
                 continue  # nothing flows here (e.g. only through a None contribution)
@@ -107,7 +114,7 @@ def run_backward(
                 if g is not None and inp._requires_grad:  # a constant input's share is dropped
                     pending.add(inp, g)
             if not retain_graph:
-                node.release(grad_out, grads)  # keeps only what a later picture shows
+                node.release(grad_out, grads) if keep else node.release()
     return sink.captured
 
 

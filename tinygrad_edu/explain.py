@@ -265,6 +265,8 @@ def replay(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> T
     with no_grad():
         for node in nodes:
             grad_out, sent = node.last_backward
+            # As a trace shows them: no gradient for inputs that need none.
+            sent = tuple([g if inp._requires_grad else None for inp, g in zip(node.inputs, sent)])
             grads[id(node.output)] = grad_out
             recorder.on_step(node, node.output, grad_out, sent)
             for inp, g in zip(node.inputs, sent):

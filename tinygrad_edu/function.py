@@ -182,9 +182,8 @@ class Function:
         trace drawn after a plain ``backward()`` still has its numbers (``explain.replay``):
         one attribute store per node, and arrays that live exactly as long as the graph.
         """
-        if grad_out is not None:  # as a trace shows them: none for inputs that need none
-            self.last_backward = (grad_out, tuple([g if inp._requires_grad else None
-                                                   for inp, g in zip(self.inputs, grads)]))
+        if grad_out is not None:
+            self.last_backward = (grad_out, grads)
         if self.saves_nothing:
             return
         self._saved = None
