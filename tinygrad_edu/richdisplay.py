@@ -21,7 +21,7 @@ from .formatting import SMALL, describe, format_array, format_number, format_sha
 TABLE = "border-collapse:collapse;font-family:monospace;font-size:12px;margin:4px 0"
 CELL = "border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top;white-space:pre"
 HEAD = CELL + ";background:#f0f0f0"
-CAPTION = "caption-side:top;text-align:left;font-weight:bold;padding:2px 0"
+CAPTION = "caption-side:top;text-align:left;font-weight:bold;padding:2px 0;white-space:nowrap"
 
 
 def _e(text: Any) -> str:
