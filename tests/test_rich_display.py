@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import test_explorer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -21,6 +22,8 @@ import tinygrad_edu as tg
 from tinygrad_edu import Tensor, keras, nn, viz
 from tinygrad_edu.formatting import format_array, format_number
 
+browser = test_explorer.browser  # the explorer tests' headless Chromium (skips without one)
+photograph = test_explorer.photograph  # a screenshot that must not be blank
 HOSTILE = "<script>alert('x')</script> & \"q\""
 needs_renderer = pytest.mark.skipif(viz.find_renderer() is None,
                                     reason="no Graphviz renderer (dot or graphviz-pure) installed")
@@ -311,3 +314,35 @@ def test_the_backprop_page_displays_in_a_sandboxed_iframe(tmp_path):
     assert open(path, encoding="utf-8").read() == page.html
     assert viz.backprop_page(network(HOSTILE))._repr_html_() == shown
     assert repr(page).startswith("<BackpropPage 'Backprop, step by step: ")
+
+
+# -- in a real browser: a page that holds every output, as a notebook would ------------------------
+@needs_renderer
+def test_every_output_in_one_page_in_a_browser(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    outputs = hostile_outputs()
+    loss = network(HOSTILE)
+    parts = [*outputs.values(), viz.draw_graph(loss)._repr_image_svg_xml(),
+             viz.backprop_page(loss)._repr_html_()]
+    cells_html = "".join(f'<div class="out" id="out{i}">{part}</div>' for i, part in enumerate(parts))
+    page = tmp_path / "notebook.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{cells_html}'
+                    "</body></html>", encoding="utf-8")
+    browser.set_window_size(1400, 3000)
+    browser.get(page.as_uri())
+    photograph(browser, tmp_path / "notebook.png")
+    assert browser.execute_script("return document.querySelectorAll('script').length") == 0
+    caption = browser.find_element(By.CSS_SELECTOR, "#out0 caption").text
+    assert caption == f"Tensor {HOSTILE}"  # the name as text, not as markup
+    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, "iframe"))
+    try:
+        count = len(tg.explain(network(HOSTILE)))
+        assert browser.find_element(By.ID, "counter").text == f"Step 0 of {count}"
+        browser.find_element(By.ID, "next").click()  # the page's script runs in the sandbox
+        assert browser.find_element(By.ID, "counter").text == f"Step 1 of {count}"
+        reach = "try { return window.parent.document.title; } catch (e) { return 'blocked'; }"
+        assert browser.execute_script(reach) == "blocked"  # an opaque origin: no notebook access
+        assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    finally:
+        browser.switch_to.default_content()
