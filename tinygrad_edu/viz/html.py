@@ -82,7 +82,8 @@ def backprop_page(tensor: Tensor, *, collapse: bool = True, max_nodes: int = 200
     ``backward()``, it shows the numbers that backward computed.  Needs a Graphviz renderer.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"save_backprop_html: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+        raise ValueError(f"backprop_page (and save_backprop_html): rankdir must be 'LR', 'RL', 'TB' "
+                         f"or 'BT', got {rankdir!r}")
     try:
         trace = explain(tensor)  # raises a clear error for a non-scalar tensor
     except GraphFreedError:  # a plain backward() ran: the numbers it kept (explain.replay)
