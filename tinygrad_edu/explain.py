@@ -20,6 +20,7 @@ from . import autograd
 from .autograd import GraphFreedError
 from .config import no_grad
 from .formatting import SMALL, describe, format_array, format_number, format_options, format_shape, visible
+from .richdisplay import trace_html
 from .tensor import Tensor
 
 
@@ -188,6 +189,9 @@ class Trace(Sequence[Step]):
 
     def __repr__(self) -> str:
         return f"<Trace of {self._labels[id(self.root)]}: {len(self.steps)} steps>"
+
+    def _repr_html_(self) -> str:
+        return trace_html(self)  # Jupyter: one table row per step
 
 
 def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> Trace:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .config import Config
+from .richdisplay import tensor_html
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -90,6 +91,9 @@ class PythonProtocol:
         if self.requires_grad:
             extras.append("requires_grad=True")
         return f"Tensor({body}, {', '.join(extras)})"
+
+    def _repr_html_(self: Tensor) -> str:
+        return tensor_html(self)  # Jupyter: value, shape, dtype, op and grad as a table
 
     # -- writing values --------------------------------------------------------------------------
     def __setitem__(self: Tensor, index: Any, value: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from ..optim.optimizer import check_range
+from ..richdisplay import history_html
 from .checks import check_bool, check_int
 
 
@@ -42,6 +43,9 @@ class History(Callback):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
+
+    def _repr_html_(self) -> str:
+        return history_html(self)  # Jupyter: one table row per epoch
 
 
 class EarlyStopping(Callback):

@@ -19,6 +19,7 @@ from .. import nn
 from ..config import no_grad
 from ..optim.optimizer import check_range
 from ..random import generator
+from ..richdisplay import summary_html
 from ..serialization import load, save
 from ..tensor import Tensor
 from . import losses, optimizers
@@ -374,8 +375,8 @@ class Model(Layer):
         return np.concatenate([o.data for o in outs]) if outs else np.zeros((0,))
 
     # -- inspection and weights ---------------------------------------------------------------------
-    def summary(self, print_fn: Callable[[str], Any] = print) -> str:
-        """A table of layers, output shapes and parameter counts, with totals.
+    def summary_rows(self) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+        """The rows of ``summary()`` (layer (type), output shape, param #) and its totals.
 
         An output shape comes from the layer's last call on data (so a model built by calling
         it shows them), else from the declared input shape; ``?`` if neither is known.
@@ -397,22 +398,31 @@ class Model(Layer):
                 shape = None
             count = sum(p.size for p in layer.parameters())
             rows.append((f"{name} ({type(layer).__name__})", str(shape) if shape else "?", f"{count:,}"))
+        params = list(self.parameters())
+        counts = [(sum(p.size for p in group), sum(p.data.nbytes for p in group)) for group in (
+            params, [p for p in params if p.requires_grad], [p for p in params if not p.requires_grad])]
+        totals = [(label, f"{n:,} ({_readable_size(nbytes)})") for label, (n, nbytes) in
+                  zip(("Total params", "Trainable params", "Non-trainable params"), counts)]
+        return rows, totals
+
+    def summary(self, print_fn: Callable[[str], Any] = print) -> str:
+        """A table of layers, output shapes and parameter counts, with totals (``summary_rows``)."""
+        rows, totals = self.summary_rows()
         header = ("Layer (type)", "Output Shape", "Param #")
         widths = [max(len(r[i]) for r in [*rows, header]) + 2 for i in range(3)]
         line = "-" * sum(widths)
         out = [f'Model: "{self.model_name}"', line,
                "".join(h.ljust(w) for h, w in zip(header, widths)), "=" * sum(widths)]
         out += ["".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-        params = list(self.parameters())
-        counts = [(sum(p.size for p in group), sum(p.data.nbytes for p in group)) for group in (
-            params, [p for p in params if p.requires_grad], [p for p in params if not p.requires_grad])]
         out += ["=" * sum(widths)]
-        out += [f"{label}: {n:,} ({_readable_size(nbytes)})" for label, (n, nbytes) in
-                zip(("Total params", "Trainable params", "Non-trainable params"), counts)]
+        out += [f"{label}: {text}" for label, text in totals]
         out += [line]
         text = "\n".join(out)
         print_fn(text)
         return text
+
+    def _repr_html_(self) -> str:
+        return summary_html(self)  # Jupyter shows the summary table
 
     def save_weights(self, path: str | os.PathLike) -> None:
         """Write the weights to ``path`` (an .npz file, written atomically, no pickle)."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..config import Config
 from ..device import check_device, names_device
+from ..richdisplay import module_html
 from ..tensor import Tensor
 
 
@@ -340,6 +341,9 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+    def _repr_html_(self) -> str:
+        return module_html(self)  # Jupyter: the tree with parameter shapes and counts
 
 
 class ModuleList(Module):

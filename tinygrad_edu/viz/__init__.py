@@ -11,8 +11,9 @@ into it).  All of it only reads the graph: the walk, the names and the numbers c
 """
 
 from .graph import BackwardDot, GraphPicture, GraphTooLarge, backward_dot, draw_graph, save_graph
-from .html import save_backprop_html
+from .html import BackpropPage, backprop_page, save_backprop_html
 from .renderer import RendererNotFound, find_renderer, render
 
-__all__ = ["draw_graph", "save_graph", "save_backprop_html", "backward_dot", "BackwardDot",
+__all__ = ["draw_graph", "save_graph", "save_backprop_html", "backprop_page", "BackpropPage",
+           "backward_dot", "BackwardDot",
            "GraphPicture", "GraphTooLarge", "RendererNotFound", "find_renderer", "render"]

@@ -21,6 +21,7 @@ from typing import Any
 from ..autograd import GraphFreedError
 from ..explain import explain, replay, rule_text
 from ..formatting import describe
+from ..richdisplay import iframe_html
 from ..tensor import Tensor
 from .explorer_text import edge_card, layer_card, op_card, running_grads, step_panel, tensor_card
 from .explorer_views import Layer, View, complete_steps, draw_view, find_layers, with_layer_rules
@@ -35,10 +36,42 @@ ASSETS = Path(__file__).parent
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
+class BackpropPage:
+    """The explorer page as text (``.html``); in Jupyter it displays inline, in a sandboxed
+    iframe (``allow-scripts`` only: an opaque origin, and the page's CSP forbids requests)."""
+
+    def __init__(self, page: str, title: str) -> None:
+        self.html = page
+        self.title = title
+
+    def save(self, path: str | os.PathLike[str]) -> str:
+        """Write the page to ``path`` (UTF-8) and return the path."""
+        path = os.fspath(path)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.html)
+        return path
+
+    def __repr__(self) -> str:
+        return f"<BackpropPage {self.title!r}: {len(self.html):,} characters>"
+
+    def _repr_html_(self) -> str:
+        return iframe_html(self.html, self.title)  # the page, escaped into srcdoc
+
+
 def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse: bool = True,
                        max_nodes: int = 200, rankdir: str = "BT",
                        rules: Callable[[Any, int], str] | None = None) -> str:
     """Write the backprop explorer for ``tensor`` to ``path`` and return the path.
+
+    ``backprop_page`` takes the same arguments and returns the page instead.
+    """
+    return backprop_page(tensor, collapse=collapse, max_nodes=max_nodes, rankdir=rankdir,
+                         rules=rules).save(path)
+
+
+def backprop_page(tensor: Tensor, *, collapse: bool = True, max_nodes: int = 200, rankdir: str = "BT",
+                  rules: Callable[[Any, int], str] | None = None) -> BackpropPage:
+    """The backprop explorer for ``tensor`` as a ``BackpropPage`` (shown inline in Jupyter).
 
     The page opens on the layer view (each module call one box) with ``collapse=True``, or
     with every layer open; a click on a layer opens or closes it.  Steps are exactly those of
@@ -49,7 +82,8 @@ def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse
     ``backward()``, it shows the numbers that backward computed.  Needs a Graphviz renderer.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"save_backprop_html: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+        raise ValueError(f"backprop_page (and save_backprop_html): rankdir must be 'LR', 'RL', 'TB' "
+                         f"or 'BT', got {rankdir!r}")
     try:
         trace = explain(tensor)  # raises a clear error for a non-scalar tensor
     except GraphFreedError:  # a plain backward() ran: the numbers it kept (explain.replay)
@@ -74,10 +108,7 @@ def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse
              "script": (ASSETS / "explorer.js").read_text(encoding="utf-8")}
     # One pass, so text inside the SVG (a tensor named "{{data}}") is never substituted again.
     page = re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _TEMPLATE)
-    path = os.fspath(path)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(page)
-    return path
+    return BackpropPage(page, title)
 
 
 def _choices(layers: list[Layer]) -> list[frozenset[int]]:
