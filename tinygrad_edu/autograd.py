@@ -23,7 +23,6 @@ from .custom_function import Function as Function  # PyTorch's form (tg.Function
 from .gradsinks import Capture, LeafGrads
 from .tensor import Tensor
 
-
 KEPT_FOR_PICTURES = 5000  # tensors in a backward pass whose gradients a picture may replay
 
 
@@ -114,7 +113,7 @@ def run_backward(
                 if g is not None and inp._requires_grad:  # a constant input's share is dropped
                     pending.add(inp, g)
             if not retain_graph:
-                node.release(grad_out, grads) if keep else node.release()
+                node.release(grad_out, grads, keep)
     return sink.captured
 
 

@@ -124,10 +124,11 @@ class PyTorchStyleNode(function.Function):
                 "retain_graph=True to the first backward() to go through it twice")
         return self._saved or ()
 
-    def release(self, grad_out: Tensor | None = None, grads: tuple[Tensor | None, ...] = ()) -> None:
+    def release(self, grad_out: Tensor | None = None, grads: tuple[Tensor | None, ...] = (),
+                keep: bool = True) -> None:
         """Drop saved tensors; a Function that saved none may be run again (as in PyTorch).
         The gradients sent through it are kept for pictures, as ``Function.release`` keeps them."""
-        if grad_out is not None:
+        if keep and grad_out is not None:
             self.last_backward = (grad_out, grads)
         if self._saved is not None:
             self._saved, self._released = None, True

@@ -174,7 +174,8 @@ class Function:
         """The name PyTorch gives such a node (``t.grad_fn.name()``): ``MulBackward0``."""
         return f"{self.name}Backward0"
 
-    def release(self, grad_out: Tensor | None = None, grads: tuple[Tensor | None, ...] = ()) -> None:
+    def release(self, grad_out: Tensor | None = None, grads: tuple[Tensor | None, ...] = (),
+                keep: bool = True) -> None:
         """Drop what forward saved; a later backward through this node is an error (unless
         the op needs no saved values: ``saves_nothing``).
 
@@ -182,7 +183,7 @@ class Function:
         trace drawn after a plain ``backward()`` still has its numbers (``explain.replay``):
         one attribute store per node, and arrays that live exactly as long as the graph.
         """
-        if grad_out is not None:
+        if keep and grad_out is not None:
             self.last_backward = (grad_out, grads)
         if self.saves_nothing:
             return
