@@ -24,6 +24,7 @@ import numpy as np
 
 from . import function
 from .config import Config, no_grad
+from .inplace import take_new_node
 from .operands import where
 from .ops.shape import normalize_index
 from .tensor import Tensor
@@ -221,12 +222,8 @@ def _rebase(tensor: Tensor, index: Any, raw: np.ndarray) -> None:
     ``old`` is a new tensor object that takes over the old values and node, so the graph
     below stays as it was; ``tensor`` keeps its identity (the caller's name for it).
     """
-    old = Tensor._from_op(tensor.data, tensor._ctx)
-    tensor._ctx._output_ref = weakref.ref(old)
     mask = np.zeros(tensor.shape, dtype=bool)
     mask[index] = True
     filled = tensor.data.copy()
     filled[index] = raw
-    new = where(mask, Tensor._from_op(filled, None), old)
-    tensor.data, tensor._ctx = new.data, new._ctx
-    new._ctx._output_ref = weakref.ref(tensor)
+    take_new_node(tensor, lambda old: where(mask, Tensor._from_op(filled, None), old))

@@ -36,16 +36,23 @@ def record_in_place(t: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> 
             f"{op} on {t._label()}: the recorded op {holder} already used it, and changing it in "
             "place would send that op's gradient through this change. Write the out-of-place "
             "form (x = x * 3), or clone() it before the other op uses it")
+    if t._ctx is not None and t._ctx.saves_output:  # PyTorch's rule: the values it saved
+        t._ctx._released, t._ctx._output_changed_by = True, op  # are the ones now changed
+    take_new_node(t, compute)
+    t._version += 1
+
+
+def take_new_node(t: Tensor, compute: Callable[[Tensor], Tensor]) -> None:
+    """Move ``t``'s values and node to a fresh tensor ``old`` and make ``t`` the output of
+    ``compute(old)``: the graph below stays as it was, and ``t`` keeps its identity (PyTorch
+    "rebases" a tensor changed in place the same way)."""
     old = type(t)._from_op(t.data, t._ctx)
     if t._ctx is not None:
         t._ctx._output_ref = weakref.ref(old)
-        if t._ctx.saves_output:  # PyTorch's rule: the values it saved are the ones now changed
-            t._ctx._released, t._ctx._output_changed_by = True, op
     new = compute(old)
     t.data, t._ctx, t._requires_grad = new.data, new._ctx, new._requires_grad
     if new._ctx is not None:
         new._ctx._output_ref = weakref.ref(t)
-    t._version += 1
 
 
 def _recorded_user(t: Tensor) -> str | None:

@@ -11,14 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from .functional import _t
 from .tensor import Tensor
 
 __all__ = ["is_tensor", "numel", "equal", "allclose", "isclose", "clone", "detach", "chunk",
            "split", "unbind", "from_numpy", "as_tensor", "is_floating_point"]
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 def is_tensor(obj: Any) -> bool:
