@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import creation as _creation  # for __all__
-from . import data, nn, optim, utils  # subpackages, like torch.nn / torch.optim / torch.utils
+from . import data, func, nn, optim, utils  # subpackages, like torch.nn / torch.func / torch.optim
 from . import functional as _functional  # for __all__
 from . import random as random
 from . import tensor_functions as _tensor_functions  # for __all__
@@ -81,5 +81,5 @@ __all__ = [
     "float32", "float64", "int64", "int32", "int16", "int8", "uint8",
     "device", "cuda", "accelerator", "backends",
     "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data",
-    "utils", "viz", "keras",
+    "utils", "viz", "keras", "func",
 ]
