@@ -6,6 +6,7 @@ from test_explain import BUILDERS, leaf
 
 import tinygrad_edu as tg
 from tinygrad_edu.autograd import GraphFreedError
+from tinygrad_edu.explain import read_graph
 
 
 def test_one_product_prints_the_rule_with_the_numbers_put_in():
@@ -55,7 +56,10 @@ def test_the_trace_runs_in_topological_order_and_ends_at_the_directional_derivat
     leaves, out = build()
     rng = np.random.default_rng(0)
     tangents = [rng.standard_normal(t.shape) for t in leaves]
-    trace = tg.explain_forward(out, list(leaves), tangents)
+    graph = read_graph(out)
+    trace = tg.explain_forward(out, list(leaves), tangents, graph=graph)
+    reverse = tg.explain(out, graph=graph)  # one graph, one name per tensor, both directions
+    assert {s.output_label for s in trace} <= {s.output_label for s in reverse}
     # J·v from the trace equals ⟨∇out, v⟩ from reverse mode
     grads = tg.grad(out, list(leaves), retain_graph=True)
     expected = sum(float(np.sum(g.numpy() * v)) for g, v in zip(grads, tangents))
@@ -78,6 +82,8 @@ def test_misuse_is_named():
         tg.explain_forward(out, [x, y], [1.0])
     with pytest.raises(ValueError, match=r"input .* is not part of the output's recorded graph"):
         tg.explain_forward(out, [leaf(1.0, "other")], [1.0])
+    with pytest.raises(ValueError, match=r"graph= was read from out, not from this output"):
+        tg.explain_forward(out, [x], [1.0], graph=read_graph(x * y))
     with pytest.raises(TypeError, match="takes the output Tensor first"):
         tg.explain_forward(1.0, [x], [1.0])
     out.backward()

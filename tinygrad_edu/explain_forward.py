@@ -172,7 +172,8 @@ class ForwardTrace(Sequence[ForwardStep]):
         return f"<ForwardTrace of {self.label(self.root)}: {len(self.steps)} steps>"
 
 
-def explain_forward(output: Tensor, inputs: Tensor | Sequence[Tensor], tangents: Any) -> ForwardTrace:
+def explain_forward(output: Tensor, inputs: Tensor | Sequence[Tensor], tangents: Any, *,
+                    graph: Graph | None = None) -> ForwardTrace:
     """The forward-mode pass of ``output`` from ``inputs`` along ``tangents``, as a ``ForwardTrace``.
 
     ``inputs`` are tensors (requiring grad) that ``output`` was computed from, ``tangents``
@@ -181,6 +182,8 @@ def explain_forward(output: Tensor, inputs: Tensor | Sequence[Tensor], tangents:
     tangent ż of its output; the last one is J·v, the derivative of ``output`` along the
     tangents.  Nothing is changed: no ``.grad``, no graph.  Like ``explain``, it needs the
     graph that forward recorded, so call it before a graph-freeing ``backward()``.
+    ``graph`` is ``read_graph(output)`` when the caller has already walked the graph (a
+    picture of both directions walks it once, so both traces name the tensors alike).
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"explain_forward() takes the output Tensor first, got {type(output).__name__}")
@@ -189,7 +192,11 @@ def explain_forward(output: Tensor, inputs: Tensor | Sequence[Tensor], tangents:
     if len(given) != len(ins):
         raise ValueError(f"explain_forward(): {len(ins)} inputs but {len(given)} tangents; give "
                          "one tangent per input")
-    graph = read_graph(output)
+    if graph is None:
+        graph = read_graph(output)
+    elif graph.root is not output:
+        raise ValueError(f"explain_forward(): graph= was read from {graph.label(graph.root)}, "
+                         "not from this output")
     seeds = [(x, _tangent_for(x, t, graph)) for x, t in zip(ins, given)]
     released = [t._ctx.name for t in graph.tensors if t._ctx is not None and t._ctx._released]
     if released:
