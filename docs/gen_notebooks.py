@@ -76,7 +76,27 @@ def execute(notebook: Any, workdir: pathlib.Path) -> Any:
                             resources={"metadata": {"path": str(run_dir)}})
     client.execute()
     notebook.metadata = nbformat.from_dict(METADATA)  # the kernel's own language_info varies
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merged_streams(cell.outputs)
     return notebook
+
+
+def merged_streams(outputs: list[Any]) -> list[Any]:
+    """Consecutive pieces of one stream as one output.
+
+    How a cell's printing is cut into messages depends on timing (the kernel flushes what is
+    buffered every so often); the text and its order relative to pictures do not.
+    """
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == output.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def write(chapter: pathlib.Path, notebook: Any) -> list[pathlib.Path]:
