@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import sys
 import tempfile
 from typing import Any
@@ -37,6 +38,7 @@ KERNEL = "tinygrad-edu-docs"
 # Python version or the machine that ran it).
 METADATA = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"}}
+DEFAULT_REPR = re.compile(r"^<[\w.]+(?: object)? at 0x[0-9a-fA-F]+>$")
 CELL_TIMEOUT = 120  # seconds; a cell of the guide runs in well under one
 
 
@@ -79,7 +81,17 @@ def execute(notebook: Any, workdir: pathlib.Path) -> Any:
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = merged_streams(cell.outputs)
+            for output in cell.outputs:
+                _drop_default_repr(output)
     return notebook
+
+
+def _drop_default_repr(output: Any) -> None:
+    """Remove a text form like ``<GraphPicture at 0x7f3a...>`` beside a picture or a table:
+    it says nothing, and its memory address would change the notebook on every run."""
+    data = output.get("data", {})
+    if len(data) > 1 and DEFAULT_REPR.match(data.get("text/plain", "")):
+        del data["text/plain"]
 
 
 def merged_streams(outputs: list[Any]) -> list[Any]:
