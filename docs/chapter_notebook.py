@@ -20,7 +20,7 @@ CODE = re.compile(r"^```python[^\n]*\n(?P<python>.*?)^```[ \t]*$"
                   r"|^<!-- notebook[ \t]*\n(?P<notebook>.*?)^-->[ \t]*$", re.M | re.S)
 SNIPPET = re.compile(r'^(?P<indent>[ \t]*)--8<--\s+"(?P<path>[^"]+)"[ \t]*$', re.M)
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?\s*$')
-FENCE_TITLE = re.compile(r'^(?P<indent>[ \t]*)```(?P<lang>\w+)\s+title="(?P<title>[^"]*)"\s*$')
+FENCE_TITLE = re.compile(r'^(?P<indent>[ \t]*)```(?P<lang>\w+)[ \t]+title="(?P<title>[^"]*)"[ \t]*$', re.M)
 MD_IN_HTML = re.compile(r'^\s*(?:<div\b[^>]*\bmarkdown\b[^>]*>|</div>)\s*$')
 LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 

@@ -21,9 +21,9 @@ import tempfile
 from typing import Any
 
 import nbformat
-from nbclient import NotebookClient
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
 
 DOCS = pathlib.Path(__file__).resolve().parent
 ROOT = DOCS.parent

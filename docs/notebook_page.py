@@ -27,7 +27,7 @@ def page_markdown(notebook: Any, stem: str, chapter: str) -> str:
         source = cell.source
         if cell.cell_type == "markdown":
             # Links between notebooks become links between their pages.
-            source = SIBLING_NOTEBOOK.sub(lambda m: f"]({m.group('name')}.md{m.group('anchor') or ''})", source)
+            source = SIBLING_NOTEBOOK.sub(_page_link, source)
             if number == 0:  # the title line first: MkDocs takes the page's title from it
                 title, _, source = source.partition("\n")
                 parts += [title, _about(stem, chapter)]
@@ -39,6 +39,10 @@ def page_markdown(notebook: Any, stem: str, chapter: str) -> str:
             parts.extend(_output(output) for output in cell.outputs)
     parts.append(f"<!-- Written by docs/gen_notebooks.py from docs/notebooks/{stem}.ipynb: do not edit. -->")
     return "\n\n".join(part.strip("\n") for part in parts if part.strip()) + "\n"
+
+
+def _page_link(match: re.Match[str]) -> str:
+    return f"]({match.group('name')}.md{match.group('anchor') or ''})"
 
 
 def _about(stem: str, chapter: str) -> str:
