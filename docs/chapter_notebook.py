@@ -68,6 +68,10 @@ def plain_markdown(text: str, chapter: pathlib.Path) -> str:
                 lines.append(_quoted(line[4:]))
                 continue
             quote = None
+            # The quote's trailing blank lines must be blank, not ">": Python-Markdown would
+            # carry the next paragraph on into the quote.
+            while lines and lines[-1] == ">":
+                lines[-1] = ""
         admonition = ADMONITION.match(line)
         if admonition:
             quote = admonition.group("kind")

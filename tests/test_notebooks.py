@@ -102,7 +102,7 @@ CHAPTER = chapter_notebook.GUIDE / "03-backprop.md"
 def test_an_admonition_becomes_a_block_quote() -> None:
     text = '!!! bug "Tutorial erratum: x"\n    first line\n\n    second\n\nafter\n'
     assert chapter_notebook.plain_markdown(text, CHAPTER) == (
-        "> **Tutorial erratum: x**\n>\n> first line\n>\n> second\n>\nafter\n")
+        "> **Tutorial erratum: x**\n>\n> first line\n>\n> second\n\nafter\n")
 
 
 def test_a_snippet_is_pasted_in_with_its_indentation(tmp_path: pathlib.Path) -> None:
