@@ -18,6 +18,7 @@ GUIDE = DOCS / "guide"
 # A code cell: a ```python fence at the start of a line, or a notebook-only comment block.
 CODE = re.compile(r"^```python[^\n]*\n(?P<python>.*?)^```[ \t]*$"
                   r"|^<!-- notebook[ \t]*\n(?P<notebook>.*?)^-->[ \t]*$", re.M | re.S)
+UNCLOSED = re.compile(r"^<!-- notebook", re.M)
 SNIPPET = re.compile(r'^(?P<indent>[ \t]*)--8<--\s+"(?P<path>[^"]+)"[ \t]*$', re.M)
 ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?)\s+(?P<kind>\w+)(?:\s+"(?P<title>[^"]*)")?\s*$')
 FENCE_TITLE = re.compile(r'^(?P<indent>[ \t]*)```(?P<lang>\w+)[ \t]+title="(?P<title>[^"]*)"[ \t]*$', re.M)
@@ -52,6 +53,10 @@ def notebook_cells(chapter: pathlib.Path) -> list[tuple[str, str]]:
 
 
 def _add_markdown(cells: list[tuple[str, str]], text: str, chapter: pathlib.Path) -> None:
+    unclosed = UNCLOSED.search(text)  # the site would hide the rest of the chapter
+    if unclosed:
+        raise ValueError(f"{chapter.name}: a '<!-- notebook' block must end with a line '-->'; "
+                         f"this one does not: {text[unclosed.start():].splitlines()[:2]}")
     markdown = plain_markdown(text, chapter).strip("\n")
     if markdown.strip():
         cells.append(("markdown", markdown))

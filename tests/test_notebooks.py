@@ -146,6 +146,13 @@ def test_cells_in_reading_order(tmp_path: pathlib.Path) -> None:
     assert [c.id for c in gen_notebooks.build(chapter).cells] == [f"42-demo-{i}" for i in range(4)]
 
 
+def test_an_unclosed_notebook_block_is_refused(tmp_path: pathlib.Path) -> None:
+    chapter = tmp_path / "43-open.md"
+    chapter.write_text("# 43. Open\n\n<!-- notebook\nassert True\n\nthe rest of the chapter\n")
+    with pytest.raises(ValueError, match="43-open.md: a '<!-- notebook' block must end with a line '-->'"):
+        chapter_notebook.notebook_cells(chapter)
+
+
 def test_a_chapter_without_a_title_is_refused(tmp_path: pathlib.Path) -> None:
     chapter = tmp_path / "untitled.md"
     chapter.write_text("Some prose.\n", encoding="utf-8")
