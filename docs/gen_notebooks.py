@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import sys
 import tempfile
 from typing import Any
@@ -68,15 +69,21 @@ def execute(notebook: Any, workdir: pathlib.Path) -> Any:
                 "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
     }), encoding="utf-8")
     specs = KernelSpecManager(kernel_dirs=[str(workdir / "kernels")])
-    # IPC sockets in workdir rather than TCP on localhost: nothing listens on a port.
-    manager = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs, transport="ipc",
-                            ip=str(workdir / "kernel"))
     run_dir = workdir / "cwd"
     run_dir.mkdir(exist_ok=True)  # files a cell writes land here, not in docs/
-    client = NotebookClient(notebook, km=manager, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
-                            record_timing=False, allow_errors=False,
-                            resources={"metadata": {"path": str(run_dir)}})
-    client.execute()
+    # On POSIX the kernel talks over Unix sockets rather than TCP on localhost, so nothing
+    # listens on a port.  They live in a folder of their own with a short path: a socket's path
+    # may not exceed about 100 characters, and pytest's tmp_path (or macOS's TMPDIR) can.
+    sockets = tempfile.mkdtemp(prefix="tgk")
+    try:
+        ipc = {"transport": "ipc", "ip": os.path.join(sockets, "k")} if os.name == "posix" else {}
+        manager = KernelManager(kernel_name=KERNEL, kernel_spec_manager=specs, **ipc)
+        client = NotebookClient(notebook, km=manager, kernel_name=KERNEL, timeout=CELL_TIMEOUT,
+                                record_timing=False, allow_errors=False,
+                                resources={"metadata": {"path": str(run_dir)}})
+        client.execute()
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     notebook.metadata = nbformat.from_dict(METADATA)  # the kernel's own language_info varies
     for cell in notebook.cells:
         if cell.cell_type == "code":
