@@ -32,6 +32,10 @@ class Add(Function):
     rules = ("∂(x+y)/∂x = 1", "∂(x+y)/∂y = 1")
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Add (it broadcasts as NumPy does)"""
+        return b.node("Add", *b.inputs(ctx))
+
     def forward(ctx, x, y):
         return x + y
 
@@ -46,6 +50,10 @@ class Mul(Function):
 
     rules = ("∂(x·y)/∂x = y", "∂(x·y)/∂y = x")
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Mul"""
+        return b.node("Mul", *b.inputs(ctx))
 
     def forward(ctx, x, y):
         return x * y
@@ -67,6 +75,10 @@ class Neg(Function):
     rules = ("∂(-x)/∂x = -1",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Neg"""
+        return b.node("Neg", *b.inputs(ctx))
+
     def forward(ctx, x):
         return -x
 
@@ -81,6 +93,10 @@ class PowConst(Function):
 
     rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Pow, the constant exponent in x's dtype"""
+        return b.node("Pow", b.input(ctx, 0), b.scalar(ctx.options["exponent"], ctx.inputs[0]))
 
     def forward(ctx, x, exponent):
         return np.power(x, np.asarray(exponent, dtype=x.dtype))
@@ -106,6 +122,10 @@ class Pow(Function):
     elementwise = True
     saves_output = True
 
+    def onnx(ctx, b):
+        """ONNX: Pow"""
+        return b.node("Pow", *b.inputs(ctx))
+
     def forward(ctx, x, y):
         return np.power(x, y)
 
@@ -126,6 +146,10 @@ class Exp(Function):
     elementwise = True
     saves_output = True
 
+    def onnx(ctx, b):
+        """ONNX: Exp"""
+        return b.node("Exp", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.exp(x)
 
@@ -140,6 +164,10 @@ class Log(Function):
 
     rules = ("∂(ln x)/∂x = 1/x",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Log"""
+        return b.node("Log", *b.inputs(ctx))
 
     def forward(ctx, x):
         return np.log(x)
@@ -157,6 +185,10 @@ class Sin(Function):
     rules = ("∂sin(x)/∂x = cos(x)",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Sin"""
+        return b.node("Sin", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.sin(x)
 
@@ -173,6 +205,10 @@ class Cos(Function):
     rules = ("∂cos(x)/∂x = -sin(x)",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Cos"""
+        return b.node("Cos", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.cos(x)
 
@@ -188,6 +224,10 @@ class Maximum(Function):
 
     rules = ("∂max(x,y)/∂x = [x>y] + ½[x=y]", "∂max(x,y)/∂y = [y>x] + ½[x=y]")
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Max"""
+        return b.node("Max", *b.inputs(ctx))
 
     def forward(ctx, x, y):
         return np.maximum(x, y)
@@ -216,6 +256,10 @@ class Where(Function):
 
     rules = ("∂where(c,x,y)/∂x = [c]", "∂where(c,x,y)/∂y = [not c]")
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Where, the condition written as the comparison that made it"""
+        return b.node("Where", b.option(ctx, "condition"), *b.inputs(ctx))
 
     def forward(ctx, x, y, condition):
         return np.where(condition, x, y)

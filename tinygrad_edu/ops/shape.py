@@ -158,6 +158,10 @@ class Reshape(Function):
 
     rules = ("∂reshape(x)/∂x = reshape back",)
 
+    def onnx(ctx, b):
+        """ONNX: Reshape to the output's shape (the batch size read at run time if symbolic)"""
+        return b.node("Reshape", b.input(ctx, 0), b.shape_value(ctx.output))
+
     def forward(ctx, x, shape):
         return x.reshape(shape)
 
@@ -173,6 +177,10 @@ class Transpose(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂transpose(x)/∂x = transpose back",)
+
+    def onnx(ctx, b):
+        """ONNX: Transpose"""
+        return b.node("Transpose", b.input(ctx, 0), perm=list(ctx.options["axes"]))
 
     def forward(ctx, x, axes):
         return x.transpose(axes)
@@ -192,6 +200,10 @@ class BroadcastTo(Function):
 
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
 
+    def onnx(ctx, b):
+        """ONNX: Expand to the output's shape (the batch size read at run time if symbolic)"""
+        return b.node("Expand", b.input(ctx, 0), b.shape_value(ctx.output))
+
     def forward(ctx, x, shape):
         return broadcast_view(x, shape)
 
@@ -205,6 +217,10 @@ class GetItem(Function):
     __slots__ = ()
 
     rules = ("∂x[i]/∂x = scatter-add into the indexed positions",)
+
+    def onnx(ctx, b):
+        """ONNX: Slice (and Squeeze) for ints and slices, Gather for an integer array"""
+        return b.getitem(ctx)
 
     def forward(ctx, x, index):
         return np.asarray(x[index])
@@ -240,6 +256,10 @@ class Concatenate(Function):
 
     rules = ("∂concat(x…)/∂xₖ = the k-th slice",)
 
+    def onnx(ctx, b):
+        """ONNX: Concat"""
+        return b.node("Concat", *b.inputs(ctx), axis=ctx.options["axis"])
+
     def forward(ctx, *xs, axis):
         return np.concatenate(xs, axis=axis)
 
@@ -263,6 +283,10 @@ class Cast(Function):
 
     rules = ("∂cast(x)/∂x = 1 (cast back)",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Cast"""
+        return b.node("Cast", b.input(ctx, 0), to=b.dtype(ctx.options["dtype"]))
 
     def forward(ctx, x, dtype):
         return x.astype(dtype, copy=False)
