@@ -45,7 +45,8 @@ from .serialization import load, save
 from .tensor_functions import *  # noqa: F403  is_tensor, equal, chunk, from_numpy, ...
 
 if TYPE_CHECKING:  # loaded on first use (below): the engine needs none of them, nor graphviz
-    from . import keras, onnx, viz
+    from . import keras, viz
+    from . import onnx as onnx  # tg.onnx; kept out of __all__ (a star-import needs no exporter)
 
 # PyTorch's dtype names, as the NumPy dtypes tensors hold (tg.float is np.float32, tg.long is
 # np.int64).  float, double, int, long and bool stay out of __all__: ``from tinygrad_edu import *``

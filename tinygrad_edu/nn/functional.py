@@ -83,7 +83,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     z = x * beta if beta != 1 else x
     soft = z.maximum(0.0) + (1.0 + (-z.abs()).exp()).log()
     soft = soft * (1.0 / beta) if beta != 1 else soft
-    return where(z.data > threshold, x, soft)
+    return where(derived(np.greater, z.data, threshold), x, soft)  # derived: compile and ONNX see it
 
 
 def relu6(input: Any) -> Tensor:
@@ -122,7 +122,7 @@ def _erf(x: Tensor) -> Tensor:
     t = (1.0 + p * ax) ** -1
     poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
     erf_abs = 1.0 - poly * (-(x * x)).exp()
-    return where(x.data < 0, -erf_abs, erf_abs)
+    return where(derived(np.less, x.data, 0), -erf_abs, erf_abs)  # derived: compile and ONNX see it
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:

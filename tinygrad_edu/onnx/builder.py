@@ -9,6 +9,7 @@ and arrays that ops receive as options (a ``where`` condition, an index).
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ class OnnxBuilder:
                  shapes: dict[int, tuple[Any, ...]], twins: dict[int, Any],
                  data_names: dict[int, str], derived: dict[int, tuple[Any, tuple]]) -> None:
         self.helper, self.opset = helper, opset
+        self._from_array = importlib.import_module("onnx.numpy_helper").from_array
         self.names, self.shapes, self.twins = names, shapes, twins
         self.data_names = data_names  # id(tensor.data) -> value name: arrays ops got as options
         self.derived = derived  # id(array) -> (fn, args) for arrays made by derived()
@@ -66,11 +68,13 @@ class OnnxBuilder:
         return out
 
     def constant(self, array: Any, hint: str = "const") -> str:
-        """An initializer holding ``array`` (its dtype kept); returns its name."""
-        name = self._fresh(hint)
-        arr = np.asarray(array)
-        self.initializers.append(self.helper.make_tensor(
-            name, self.helper.np_dtype_to_tensor_dtype(arr.dtype), arr.shape, arr.flatten().tolist()))
+        """An initializer holding ``array`` (its dtype kept) under a fresh name; returns it."""
+        return self.weight(self._fresh(hint), np.asarray(array))
+
+    def weight(self, name: str, array: np.ndarray) -> str:
+        """An initializer ``name`` holding ``array``: a parameter keeps its dotted name."""
+        # raw little-endian bytes: exact, and quick for a large weight
+        self.initializers.append(self._from_array(np.ascontiguousarray(array), name))
         return name
 
     def scalar(self, value: Any, like: Tensor) -> str:

@@ -10,6 +10,7 @@ with ``dynamic_batch=True``), and a constant that differs (a mean over the batch
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -66,7 +67,7 @@ class _Recording:
         saved, Config.recorder = Config.recorder, self.log
         try:
             with enable_grad():
-                out = fn(*self.inputs)
+                out = _call(fn, self.inputs)
         finally:
             Config.recorder = saved
         self.outputs = list(out) if isinstance(out, (tuple, list)) else [out]
@@ -74,6 +75,16 @@ class _Recording:
             raise TypeError(f"tg.onnx.export: the model must return a Tensor or a tuple of Tensors, "
                             f"got {type(out).__name__}")
         self.order = topological_order(self.outputs)
+
+
+def _call(fn: Callable[..., Any], inputs: list[Tensor]) -> Any:
+    """``fn(*inputs)``; a module whose forward takes one argument gets several inputs as one
+    list, as a Keras model with two inputs is called: ``model([a, b])``."""
+    if len(inputs) > 1 and isinstance(fn, Module):
+        params = inspect.signature(fn.forward).parameters.values()
+        if len([p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]) == 1:
+            return fn(list(inputs))
+    return fn(*inputs)
 
 
 def export(model: Module | Callable[..., Any], example_inputs: Any, path: str | os.PathLike[str],
@@ -134,7 +145,9 @@ def _one_more_row(a: np.ndarray) -> np.ndarray:
 
 
 def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> list[str]:
-    names = [f"{stem}" if count == 1 else f"{stem}_{i}" for i in range(count)] if given is None else list(given)
+    if given is None:
+        return [stem] if count == 1 else [f"{stem}_{i}" for i in range(count)]
+    names = list(given)
     if len(names) != count or len(set(names)) != count or not all(isinstance(n, str) and n for n in names):
         raise ValueError(f"tg.onnx.export: {what} must be {count} distinct non-empty strings "
                          f"(one per {stem}), got {given!r}")
@@ -185,8 +198,7 @@ def _build(onnx: Any, model: Any, runs: tuple[_Recording, _Recording], shapes: d
         if node is None:
             if id(t) not in names:  # a parameter (or a tensor the function closes over)
                 names[id(t)] = params.get(id(t)) or t.name or f"param_{len(b.initializers)}"
-                b.initializers.append(helper.make_tensor(
-                    names[id(t)], helper.np_dtype_to_tensor_dtype(t.dtype), t.shape, t.data.flatten().tolist()))
+                b.weight(names[id(t)], t.data)
         else:
             _constants(b, node, twin._ctx)
             b.scope, b.current = node.scope, node.name
