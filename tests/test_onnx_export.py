@@ -236,3 +236,18 @@ def test_bad_arguments_are_named(tmp_path, kwargs, match):
 def test_example_inputs_need_a_batch_dimension(tmp_path, example):
     with pytest.raises(ValueError, match="example_inputs|example inputs"):
         tg.onnx.export(nn.Linear(3, 2), example, tmp_path / "m.onnx")
+
+
+def test_the_listing_on_the_docs_page_is_what_the_export_writes(tmp_path):
+    """docs/outgrowing.md shows the ONNX nodes of its iris MLP; the graph depends only on the
+    architecture, so an untrained model of the same shape gives the same listing."""
+    import pathlib
+    import re
+
+    page = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "outgrowing.md").read_text()
+    shown = re.search(r"```text\n(input   features.*?)```", page, re.S).group(1).strip()
+    tg.manual_seed(0)
+    model = nn.MLP([4, 16, 3], activation="relu", output_activation="softmax")
+    proto = tg.onnx.export(model, _inputs(1, 4), tmp_path / "iris.onnx", input_names=["features"],
+                           output_names=["probabilities"])
+    assert tg.onnx.listing(proto) == shown
