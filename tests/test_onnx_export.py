@@ -251,3 +251,28 @@ def test_the_listing_on_the_docs_page_is_what_the_export_writes(tmp_path):
     proto = tg.onnx.export(model, _inputs(1, 4), tmp_path / "iris.onnx", input_names=["features"],
                            output_names=["probabilities"])
     assert tg.onnx.listing(proto) == shown
+
+
+def test_frozen_parameters_keep_their_names(tmp_path):
+    """transfer_learning.py freezes the pretrained layers (requires_grad=False)."""
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2))
+    for p in model[0].parameters():
+        p.requires_grad = False
+    proto = tg.onnx.export(model, _inputs(3, 4), tmp_path / "m.onnx")
+    assert {"0.weight", "0.bias", "2.weight", "2.bias"} <= {t.name for t in proto.graph.initializer}
+    _check_all_batches(model, tmp_path, 4)
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+def test_other_opsets(tmp_path, opset):
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3), nn.LogSoftmax(-1))
+    path = tmp_path / "m.onnx"
+    proto = tg.onnx.export(lambda x: model(x).max(axis=1, keepdims=True), _inputs(3, 4), path, opset=opset)
+    assert proto.opset_import[0].version == opset
+    for n in BATCHES:
+        x = _inputs(n, 4)
+        (got,) = _run(path, {"input": x})
+        np.testing.assert_allclose(got, _ours(lambda t: model(t).max(axis=1, keepdims=True), x),
+                                   rtol=1e-5, atol=1e-6)

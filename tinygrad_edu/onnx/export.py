@@ -103,14 +103,21 @@ def export(model: Module | Callable[..., Any], example_inputs: Any, path: str | 
                          f"{_max_opset(onnx)} (what this onnx knows), got {opset!r}")
     arrays = _example_arrays(example_inputs)
     in_names = _names(input_names, len(arrays), "input", "input_names")
-    was_training = model.training if isinstance(model, Module) else None
+    was_training = isinstance(model, Module) and model.training
+    # Frozen parameters (requires_grad=False) record their ops too while the model runs here,
+    # so W.T of a frozen layer is a Transpose of "fc1.weight", not an anonymous constant.
+    frozen = [p for p in model.parameters() if not p.requires_grad] if isinstance(model, Module) else []
     if isinstance(model, Module):
         model.eval()  # Dropout off, BatchNorm on its running statistics: what a deployment runs
     try:
+        for p in frozen:
+            p.requires_grad = True
         first = _Recording(model, arrays)
         second = _Recording(model, [_one_more_row(a) for a in arrays])
     finally:
-        if isinstance(model, Module) and was_training:
+        for p in frozen:
+            p.requires_grad = False
+        if was_training and isinstance(model, Module):
             model.train()
     out_names = _names(output_names, len(first.outputs), "output", "output_names")
     shapes = _batch_shapes(first, second, len(arrays[0]), dynamic_batch)
