@@ -124,7 +124,8 @@ def export(model: Module | Callable[..., Any], example_inputs: Any, path: str | 
     graph = _build(onnx, model, (first, second), shapes, (in_names, out_names), opset, dynamic_batch)
     proto = onnx.helper.make_model(graph, producer_name="tinygrad_edu",
                                    opset_imports=[onnx.helper.make_opsetid("", opset)])
-    proto.ir_version = min(proto.ir_version, 10)  # readable by onnxruntime releases of 2024 on
+    # The oldest file format that holds this opset: the most runtimes can read it.
+    proto.ir_version = onnx.helper.find_min_ir_version_for(list(proto.opset_import))
     onnx.checker.check_model(proto)
     onnx.save_model(proto, str(Path(path)))
     return proto
