@@ -89,8 +89,10 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 def relu6(input: Any) -> Tensor:
     """y = min(max(x, 0), 6);  dy/dx = 1 strictly inside (0, 6), else 0 (PyTorch's choice at the kinks)."""
     x = as_tensor(input)
-    inside = (x.data > 0) & (x.data < 6)
-    return where(inside, x, x.clip(min=0.0, max=6.0).detach())
+    # derived(): tg.compile and tg.onnx see how the mask and the clipped values were made
+    inside = derived(np.logical_and, derived(np.greater, x.data, 0), derived(np.less, x.data, 6))
+    clipped = Tensor._from_op(derived(np.clip, x.data, 0.0, 6.0), None)  # a constant: no gradient
+    return where(inside, x, clipped)
 
 
 def hardswish(input: Any) -> Tensor:

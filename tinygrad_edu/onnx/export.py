@@ -235,6 +235,10 @@ def _constants(b: OnnxBuilder, node: Any, twin: Any) -> None:
     for i, (t, other) in enumerate(zip(node.inputs, twin.inputs)):
         if id(t) in b.names:
             continue
+        if id(t.data) in b.derived:  # computed from the data by derived(): written as that op
+            b.scope, b.current = node.scope, node.name
+            b.names[id(t)] = b.array(t.data, None, f"input {i}")
+            continue
         if t.shape != other.shape or not np.array_equal(t.data, other.data):
             b.scope, b.current = node.scope, node.name
             raise b.refuse(f"its input {i} is a constant of shape {t.shape} that changes with the input "
