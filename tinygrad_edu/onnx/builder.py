@@ -20,9 +20,10 @@ BATCH = "batch"  # the name of the symbolic batch dimension in the exported grap
 _INT64_MAX = np.iinfo(np.int64).max
 # derived() computations an exported ``where`` condition (or constant input) may come from,
 # as ONNX ops.
-_DERIVED: dict[Any, str] = {np.greater: "Greater", np.less: "Less", np.greater_equal: "GreaterOrEqual",
-            np.less_equal: "LessOrEqual", np.equal: "Equal", np.logical_and: "And",
-            np.logical_or: "Or", np.logical_not: "Not", np.clip: "Clip"}
+_DERIVED: dict[Any, str] = {
+    np.greater: "Greater", np.less: "Less", np.greater_equal: "GreaterOrEqual",
+    np.less_equal: "LessOrEqual", np.equal: "Equal", np.logical_and: "And",
+    np.logical_or: "Or", np.logical_not: "Not", np.clip: "Clip"}
 
 
 class CannotExport(ValueError):
