@@ -45,8 +45,9 @@ from .random import manual_seed
 from .serialization import load, save
 from .tensor_functions import *  # noqa: F403  is_tensor, equal, chunk, from_numpy, ...
 
-if TYPE_CHECKING:  # loaded on first use (below): the engine needs neither, nor graphviz
+if TYPE_CHECKING:  # loaded on first use (below): the engine needs none of them, nor graphviz
     from . import keras, viz
+    from . import onnx as onnx  # tg.onnx; kept out of __all__ (a star-import needs no exporter)
 
 # PyTorch's dtype names, as the NumPy dtypes tensors hold (tg.float is np.float32, tg.long is
 # np.int64).  float, double, int, long and bool stay out of __all__: ``from tinygrad_edu import *``
@@ -58,11 +59,11 @@ int32 = int = np.int32
 int16, int8, uint8 = np.int16, np.int8, np.uint8
 bool = np.bool_
 
-_LAZY = ("viz", "keras")
+_LAZY = ("viz", "keras", "onnx")
 
 
 def __getattr__(name: str) -> Any:
-    """``tg.viz`` and ``tg.keras`` are imported the first time they are used."""
+    """``tg.viz``, ``tg.keras`` and ``tg.onnx`` are imported the first time they are used."""
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'tinygrad_edu' has no attribute {name!r}")

@@ -22,7 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from . import safetensors_io
 from .atomic_write import atomic_write
+from .checkpoint_errors import DEFAULT_MAX_BYTES as DEFAULT_MAX_BYTES
+from .checkpoint_errors import CheckpointError as CheckpointError
 from .device import check_device
 from .tensor import Tensor
 
@@ -32,17 +35,7 @@ FORMAT_VERSION = 1
 _ZIP_MAGIC = b"PK\x03\x04"
 _ARRAY_KINDS = "biufcU"  # bool, int, uint, float, complex, unicode: all loadable without pickle
 _ARRAY_TAGS = ("array", "scalar", "tensor")  # manifest nodes that name a member
-DEFAULT_MAX_BYTES = 2 ** 30  # what one tg.load may allocate (1 GiB) unless told otherwise
 _MANIFEST_OVERHEAD = 32  # bytes of Python objects charged per byte of manifest JSON (see below)
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is refused: not a checkpoint, damaged, unsafe, or over ``max_bytes``.
-
-    ``tg.load`` raises it for files; an optimizer's ``load_state_dict`` raises it for state
-    whose values no optimizer could have saved (a negative step count, a negative second
-    moment, nan or inf), which would turn the parameters into nan at the next ``step()``.
-    """
 
 
 def save(state: Any, path: str | os.PathLike[str], compress: bool = False) -> None:
@@ -52,11 +45,18 @@ def save(state: Any, path: str | os.PathLike[str], compress: bool = False) -> No
     Tensors, NumPy scalars, Python numbers, strings, booleans and ``None`` -- for example a
     model's ``state_dict()``, an optimizer's ``state_dict()``, or
     ``{"model": ..., "optimizer": ..., "epoch": 3}``.  Arrays keep their dtype.  The file is
-    written exactly at ``path`` (no suffix is added; ``.npz`` is the natural choice).
+    written exactly at ``path`` (no suffix is added; ``.npz`` is the natural choice).  A path
+    ending in ``.safetensors`` writes that format instead (safetensors_io.py): a flat
+    ``state_dict`` that PyTorch and every safetensors reader can open.
     ``compress=True`` zips the arrays (smaller, slower).  Temporary files that an earlier
     save to the same ``path`` left behind when it was killed are removed.
     """
     target = _as_path(path, "save")
+    if target.suffix == safetensors_io.SUFFIX:  # weights for PyTorch and any safetensors reader
+        if compress:
+            raise ValueError("tg.save: safetensors files are never compressed; drop compress=True "
+                             "or save as .npz")
+        return safetensors_io.save(state, target)
     arrays: dict[str, np.ndarray] = {}
     root = _encode(state, arrays, "state", active=set())
     manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "root": root}
@@ -74,6 +74,8 @@ def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES
     """Read a checkpoint written by ``save`` and rebuild the saved structure.
 
     Arrays come back as NumPy arrays (dtype kept), Tensors as Tensors, tuples as tuples.
+    A safetensors file (a ``.safetensors`` path, or its header seen in the first bytes) comes
+    back as ``{name: array}``, under the same bounds and errors.
     Raises ``FileNotFoundError`` for a missing file and ``CheckpointError`` (a ``ValueError``)
     for anything that is not an intact checkpoint -- including an archive that contains an
     object array, which would need pickle (and so could run code) to load.
@@ -98,8 +100,10 @@ def load(path: str | os.PathLike[str], max_bytes: int | None = DEFAULT_MAX_BYTES
     if source.is_dir():
         raise IsADirectoryError(f"tg.load: {str(source)!r} is a directory, not a checkpoint file")
     with open(source, "rb") as f:
-        magic = f.read(4)
-    if magic != _ZIP_MAGIC:
+        head = f.read(9)
+    if source.suffix == safetensors_io.SUFFIX or safetensors_io.looks_like_safetensors(head):
+        return safetensors_io.load(source, max_bytes)
+    if head[:4] != _ZIP_MAGIC:
         raise CheckpointError(
             f"tg.load: {str(source)!r} is not a tinygrad_edu checkpoint (it is not an .npz archive; "
             "tg.load reads files written by tg.save)"

@@ -425,13 +425,15 @@ class Model(Layer):
         return summary_html(self)  # Jupyter shows the summary table
 
     def save_weights(self, path: str | os.PathLike) -> None:
-        """Write the weights to ``path`` (an .npz file, written atomically, no pickle)."""
+        """Write the weights to ``path``, atomically, no pickle: an .npz checkpoint, or
+        safetensors for a ``.safetensors`` path (``tg.save`` picks the format by suffix)."""
         if not self.built:
             raise RuntimeError("the model has no weights yet: build it (call it on data) before save_weights")
         save(self.state_dict(), path)
 
     def load_weights(self, path: str | os.PathLike) -> None:
-        """Read weights written by ``save_weights``; names and shapes must match this model."""
+        """Read weights written by ``save_weights`` (.npz or .safetensors, as ``tg.load`` reads
+        them); names and shapes must match this model."""
         if not self.built:
             self.build()
         self.load_state_dict(load(path))

@@ -83,14 +83,16 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     z = x * beta if beta != 1 else x
     soft = z.maximum(0.0) + (1.0 + (-z.abs()).exp()).log()
     soft = soft * (1.0 / beta) if beta != 1 else soft
-    return where(z.data > threshold, x, soft)
+    return where(derived(np.greater, z.data, threshold), x, soft)  # derived: compile and ONNX see it
 
 
 def relu6(input: Any) -> Tensor:
     """y = min(max(x, 0), 6);  dy/dx = 1 strictly inside (0, 6), else 0 (PyTorch's choice at the kinks)."""
     x = as_tensor(input)
-    inside = (x.data > 0) & (x.data < 6)
-    return where(inside, x, x.clip(min=0.0, max=6.0).detach())
+    # derived(): tg.compile and tg.onnx see how the mask and the clipped values were made
+    inside = derived(np.logical_and, derived(np.greater, x.data, 0), derived(np.less, x.data, 6))
+    clipped = Tensor._from_op(derived(np.clip, x.data, 0.0, 6.0), None)  # a constant: no gradient
+    return where(inside, x, clipped)
 
 
 def hardswish(input: Any) -> Tensor:
@@ -122,7 +124,7 @@ def _erf(x: Tensor) -> Tensor:
     t = (1.0 + p * ax) ** -1
     poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
     erf_abs = 1.0 - poly * (-(x * x)).exp()
-    return where(x.data < 0, -erf_abs, erf_abs)
+    return where(derived(np.less, x.data, 0), -erf_abs, erf_abs)  # derived: compile and ONNX see it
 
 
 def gelu(input: Any, approximate: str = "none") -> Tensor:

@@ -26,6 +26,10 @@ class ReLU(Function):
     jvp_rules = ("ż = [x>0]·ẋ",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Relu"""
+        return b.node("Relu", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.maximum(x, 0)
 
@@ -55,6 +59,10 @@ class Sigmoid(Function):
     elementwise = True
     saves_output = True
 
+    def onnx(ctx, b):
+        """ONNX: Sigmoid"""
+        return b.node("Sigmoid", *b.inputs(ctx))
+
     def forward(ctx, x):
         # exp(-|x|) never overflows; the two branches are the same function rearranged.
         e = np.exp(-np.abs(x))
@@ -79,6 +87,10 @@ class Tanh(Function):
     jvp_rules = ("ż = (1-tanh²(x))·ẋ",)
     elementwise = True
     saves_output = True
+
+    def onnx(ctx, b):
+        """ONNX: Tanh"""
+        return b.node("Tanh", *b.inputs(ctx))
 
     def forward(ctx, x):
         return np.tanh(x)
@@ -106,6 +118,13 @@ class LogSoftmax(Function):
     jvp_rules = ("ż = ẋ - Σⱼ softmax(x)ⱼ·ẋⱼ",)
     saves_output = True
 
+    def onnx(ctx, b):
+        """ONNX: LogSoftmax along one axis (ONNX has no form for several at once)"""
+        axis = ctx.options["axis"]
+        if not isinstance(axis, int):
+            raise b.refuse(f"log_softmax over the axes {axis} has no ONNX form; use one axis")
+        return b.node("LogSoftmax", b.input(ctx, 0), axis=axis)
+
     def forward(ctx, x, axis):
         shifted = x - x.max(axis=axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -129,6 +148,12 @@ class Step(Function):
     rules = ("∂step(x)/∂x = 0",)
     jvp_rules = ("ż = 0",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: GreaterOrEqual(x, 0), cast back to x's dtype"""
+        x = ctx.inputs[0]
+        at_least_zero = b.node("GreaterOrEqual", b.input(ctx, 0), b.scalar(0, x))
+        return b.node("Cast", at_least_zero, to=b.dtype(x.dtype))
 
     def forward(ctx, x):
         return (x >= 0).astype(x.dtype)

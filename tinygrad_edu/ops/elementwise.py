@@ -40,6 +40,10 @@ class Add(Function):
     jvp_rules = ("ż = ẋ + ẏ",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Add (it broadcasts as NumPy does)"""
+        return b.node("Add", *b.inputs(ctx))
+
     def forward(ctx, x, y):
         return x + y
 
@@ -59,6 +63,10 @@ class Mul(Function):
     rules = ("∂(x·y)/∂x = y", "∂(x·y)/∂y = x")
     jvp_rules = ("ż = ẋ·y + x·ẏ",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Mul"""
+        return b.node("Mul", *b.inputs(ctx))
 
     def forward(ctx, x, y):
         return x * y
@@ -88,6 +96,10 @@ class Neg(Function):
     jvp_rules = ("ż = -ẋ",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Neg"""
+        return b.node("Neg", *b.inputs(ctx))
+
     def forward(ctx, x):
         return -x
 
@@ -107,6 +119,10 @@ class PowConst(Function):
     rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
     jvp_rules = ("ż = c·x^(c-1)·ẋ",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Pow, the constant exponent in x's dtype"""
+        return b.node("Pow", b.input(ctx, 0), b.scalar(ctx.options["exponent"], ctx.inputs[0]))
 
     def forward(ctx, x, exponent):
         return np.power(x, np.asarray(exponent, dtype=x.dtype))
@@ -139,6 +155,10 @@ class Pow(Function):
     elementwise = True
     saves_output = True
 
+    def onnx(ctx, b):
+        """ONNX: Pow"""
+        return b.node("Pow", *b.inputs(ctx))
+
     def forward(ctx, x, y):
         return np.power(x, y)
 
@@ -167,6 +187,10 @@ class Exp(Function):
     elementwise = True
     saves_output = True
 
+    def onnx(ctx, b):
+        """ONNX: Exp"""
+        return b.node("Exp", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.exp(x)
 
@@ -186,6 +210,10 @@ class Log(Function):
     rules = ("∂(ln x)/∂x = 1/x",)
     jvp_rules = ("ż = ẋ/x",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Log"""
+        return b.node("Log", *b.inputs(ctx))
 
     def forward(ctx, x):
         return np.log(x)
@@ -209,6 +237,10 @@ class Sin(Function):
     jvp_rules = ("ż = cos(x)·ẋ",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Sin"""
+        return b.node("Sin", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.sin(x)
 
@@ -231,6 +263,10 @@ class Cos(Function):
     jvp_rules = ("ż = -sin(x)·ẋ",)
     elementwise = True
 
+    def onnx(ctx, b):
+        """ONNX: Cos"""
+        return b.node("Cos", *b.inputs(ctx))
+
     def forward(ctx, x):
         return np.cos(x)
 
@@ -252,6 +288,10 @@ class Maximum(Function):
     rules = ("∂max(x,y)/∂x = [x>y] + ½[x=y]", "∂max(x,y)/∂y = [y>x] + ½[x=y]")
     jvp_rules = ("ż = ([x>y] + ½[x=y])·ẋ + ([y>x] + ½[x=y])·ẏ",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Max"""
+        return b.node("Max", *b.inputs(ctx))
 
     def forward(ctx, x, y):
         return np.maximum(x, y)
@@ -289,6 +329,10 @@ class Where(Function):
     rules = ("∂where(c,x,y)/∂x = [c]", "∂where(c,x,y)/∂y = [not c]")
     jvp_rules = ("ż = where(c, ẋ, ẏ)",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Where, the condition written as the comparison that made it"""
+        return b.node("Where", b.option(ctx, "condition"), *b.inputs(ctx))
 
     def forward(ctx, x, y, condition):
         return np.where(condition, x, y)

@@ -42,6 +42,10 @@ class MatMul(Function):
     rules = ("∂(X@Y)/∂X: G ↦ G@Yᵀ", "∂(X@Y)/∂Y: G ↦ Xᵀ@G")
     jvp_rules = ("ż = ẋ@y + x@ẏ",)
 
+    def onnx(ctx, b):
+        """ONNX: MatMul (NumPy's rules for 1-D operands and batch dimensions)"""
+        return b.node("MatMul", *b.inputs(ctx))
+
     def forward(ctx, x, y):
         return x @ y
 

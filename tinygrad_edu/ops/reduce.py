@@ -61,6 +61,13 @@ class Sum(Function):
     rules = ("∂Σx/∂xᵢ = 1",)
     jvp_rules = ("ż = Σ ẋ",)
 
+    def onnx(ctx, b):
+        """ONNX: ReduceSum over the axes (given as an input since opset 13)"""
+        axis, keepdims = ctx.options["axis"], int(ctx.options["keepdims"])
+        if not axis:  # nothing summed: ReduceSum would read empty axes as "all of them"
+            return b.node("Identity", b.input(ctx, 0))
+        return b.node("ReduceSum", b.input(ctx, 0), b.ints(axis), keepdims=keepdims)
+
     def forward(ctx, x, axis, keepdims):
         return x.sum(axis=axis, keepdims=keepdims)
 
@@ -81,6 +88,13 @@ class Max(Function):
 
     rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
     jvp_rules = ("ż = Σ ẋ·[x = max]/count(max)",)
+
+    def onnx(ctx, b):
+        """ONNX: ReduceMax over the axes (an attribute before opset 18, an input after)"""
+        axis, keepdims = ctx.options["axis"], int(ctx.options["keepdims"])
+        if b.opset < 18:
+            return b.node("ReduceMax", b.input(ctx, 0), axes=list(axis), keepdims=keepdims)
+        return b.node("ReduceMax", b.input(ctx, 0), b.ints(axis), keepdims=keepdims)
 
     def forward(ctx, x, axis, keepdims):
         out = x.max(axis=axis, keepdims=True)

@@ -159,6 +159,10 @@ class Reshape(Function):
     rules = ("∂reshape(x)/∂x = reshape back",)
     jvp_rules = ("ż = reshape(ẋ)",)
 
+    def onnx(ctx, b):
+        """ONNX: Reshape to the output's shape (the batch size read at run time if symbolic)"""
+        return b.node("Reshape", b.input(ctx, 0), b.shape_value(ctx.output))
+
     def forward(ctx, x, shape):
         return x.reshape(shape)
 
@@ -179,6 +183,10 @@ class Transpose(Function):
 
     rules = ("∂transpose(x)/∂x = transpose back",)
     jvp_rules = ("ż = transpose(ẋ)",)
+
+    def onnx(ctx, b):
+        """ONNX: Transpose"""
+        return b.node("Transpose", b.input(ctx, 0), perm=list(ctx.options["axes"]))
 
     def forward(ctx, x, axes):
         return x.transpose(axes)
@@ -203,6 +211,10 @@ class BroadcastTo(Function):
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
     jvp_rules = ("ż = broadcast(ẋ)",)
 
+    def onnx(ctx, b):
+        """ONNX: Expand to the output's shape (the batch size read at run time if symbolic)"""
+        return b.node("Expand", b.input(ctx, 0), b.shape_value(ctx.output))
+
     def forward(ctx, x, shape):
         return broadcast_view(x, shape)
 
@@ -221,6 +233,10 @@ class GetItem(Function):
 
     rules = ("∂x[i]/∂x = scatter-add into the indexed positions",)
     jvp_rules = ("ż = ẋ[i]",)
+
+    def onnx(ctx, b):
+        """ONNX: Slice (and Squeeze) for ints and slices, Gather for an integer array"""
+        return b.getitem(ctx)
 
     def forward(ctx, x, index):
         return np.asarray(x[index])
@@ -266,6 +282,10 @@ class Concatenate(Function):
     rules = ("∂concat(x…)/∂xₖ = the k-th slice",)
     jvp_rules = ("ż = concat(ẋ…)",)
 
+    def onnx(ctx, b):
+        """ONNX: Concat"""
+        return b.node("Concat", *b.inputs(ctx), axis=ctx.options["axis"])
+
     def forward(ctx, *xs, axis):
         return np.concatenate(xs, axis=axis)
 
@@ -297,6 +317,10 @@ class Cast(Function):
     rules = ("∂cast(x)/∂x = 1 (cast back)",)
     jvp_rules = ("ż = cast(ẋ)",)
     elementwise = True
+
+    def onnx(ctx, b):
+        """ONNX: Cast"""
+        return b.node("Cast", b.input(ctx, 0), to=b.dtype(ctx.options["dtype"]))
 
     def forward(ctx, x, dtype):
         return x.astype(dtype, copy=False)
