@@ -53,19 +53,34 @@ def draw_modes(tensor: Tensor, inputs: Tensor | Sequence[Tensor] | None = None,
     return _Modes(graph, forward, backward, rankdir).picture
 
 
-class _Modes:
-    """Writes the two halves; ``f`` and ``r`` prefix the ids of the forward and reverse copies."""
+def tangent_dot(forward: TangentPass, rankdir: str = "BT") -> str:
+    """The forward-mode half of ``draw_modes`` alone, as DOT source (the backprop page's
+    tangent view).  Ids: ``fop{k}`` the op that makes tensor k (1-based, graph order),
+    ``fe{k}`` its edge to that tensor, ``fe{k}_{i}`` its input edges, ``ft{k}_value`` the
+    tangent cell of tensor k (``a_ft{k}_value`` once rendered: Graphviz keeps ids on links)."""
+    return _Modes(forward.graph, forward, None, rankdir).picture.source
 
-    def __init__(self, graph: Graph, forward: TangentPass, backward: Trace, rankdir: str) -> None:
+
+class _Modes:
+    """Writes the two halves; ``f`` and ``r`` prefix the ids of the forward and reverse copies.
+    Without a backward trace, only the forward half is drawn (and no caption)."""
+
+    def __init__(self, graph: Graph, forward: TangentPass, backward: Trace | None,
+                 rankdir: str) -> None:
         self.graph, self.forward, self.backward = graph, forward, backward
         self.index = {id(t): k for k, t in enumerate(graph.tensors, start=1)}
         self.jvp_step = {id(s.node): s for s in forward.steps}
-        self.vjp_step = {id(s.node): s for s in backward}
+        self.vjp_step = {id(s.node): s for s in backward or ()}
         g = GraphPicture(name="tinygrad_edu_modes", graph_attr={
             "rankdir": rankdir, "fontname": "Helvetica", "fontsize": "12", "nodesep": "0.3",
-            "ranksep": "0.45", "labelloc": "t", "label": self._caption(), "bgcolor": "white"},
+            "ranksep": "0.45", "labelloc": "t", "bgcolor": "white",
+            **({"label": self._caption()} if backward is not None else {"id": "fgraph"})},
             node_attr={"fontname": "Helvetica", "fontsize": "11"},
             edge_attr={"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"})
+        if backward is None:
+            self._half(g, "f")
+            self.picture = g
+            return
         for prefix, title, color in (
                 ("f", "forward mode (jvp): the tangent ẋ flows from the inputs to the output",
                  TANGENT_TEXT),
@@ -81,6 +96,7 @@ class _Modes:
         self.picture = g
 
     def _caption(self) -> str:
+        assert self.backward is not None  # only the two-halves picture has a caption
         root, name = self.graph.root, escape(self.graph.label(self.graph.root))
         seeds = ", ".join(f"{escape(self.graph.label(x))} = {escape(describe(t))}"
                           for x in self.forward.inputs
@@ -161,6 +177,7 @@ class _Modes:
                 text = "tangent = 0" if tangent is None else _titled("tangent =", tangent)
                 fill, color = TANGENT_FILL, TANGENT_TEXT
             else:
+                assert self.backward is not None
                 grad = self.backward.grad(t)
                 text = "grad = 0" if grad is None else _titled("grad =", grad)
                 fill, color = GRAD_FILL, GRAD_TEXT
