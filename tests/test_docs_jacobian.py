@@ -46,3 +46,20 @@ def test_table_cells_are_forward_slash_reverse_with_the_faster_in_bold():
         {"n": 1, "m": 2, "jacfwd_seconds": 2.5, "jacrev_seconds": 0.0004, "rounds": 3}]})
     assert "| n = 1 | **1** / 2 | 2,500 / **0.4** |" in table
     assert "median of 3–9 alternating runs" in table
+
+
+def test_performance_page_quotes_the_forward_mode_base_comparison():
+    """The "no cost to programs that do not use it" table is the committed --base run."""
+    page = (DOCS / "performance.md").read_text(encoding="utf-8")
+    runs = json.loads((ROOT / "benchmarks" / "results" / "forward_mode_vs_main.json").read_text(
+        encoding="utf-8"))
+    rows = 0
+    for workload in runs:
+        for api in ("raw", "nn"):
+            v = workload["variants"].get(api)
+            if v and "vs_base" in v:
+                median, (lo, hi) = v["vs_base"]
+                assert f"| {workload['title']} | {api} | {median:.3f} | {lo:.3f}–{hi:.3f} |" in page
+                assert lo < 1 < hi  # the page's claim: every interval contains 1
+                rows += 1
+    assert rows == 7
