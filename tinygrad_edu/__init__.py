@@ -37,6 +37,7 @@ from .config import (
 from .creation import *  # noqa: F403  tensor, zeros, ones, ... (creation.__all__)
 from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .explain import explain
+from .explain_forward import explain_forward
 from .function import Function
 from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functional.__all__)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -80,6 +81,7 @@ __all__ = [
     *(n for n in _functional.__all__ if not hasattr(builtins, n)),
     "float32", "float64", "int64", "int32", "int16", "int8", "uint8",
     "device", "cuda", "accelerator", "backends",
-    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data",
+    "set_default_device", "get_default_device", "save", "load", "explain", "explain_forward",
+    "nn", "optim", "data",
     "utils", "viz", "keras", "func",
 ]

@@ -105,7 +105,7 @@ class PowConst(Function):
     __slots__ = ()
 
     rules = ("∂(xᶜ)/∂x = c·xᶜ⁻¹",)
-    jvp_rules = ("ż = c·xᶜ⁻¹·ẋ",)
+    jvp_rules = ("ż = c·x^(c-1)·ẋ",)
     elementwise = True
 
     def forward(ctx, x, exponent):
@@ -135,7 +135,7 @@ class Pow(Function):
     __slots__ = ()
 
     rules = ("∂(xʸ)/∂x = y·xʸ⁻¹", "∂(xʸ)/∂y = xʸ·ln x")
-    jvp_rules = ("ż = y·xʸ⁻¹·ẋ + xʸ·ln x·ẏ",)
+    jvp_rules = ("ż = y·x^(y-1)·ẋ + x^y·ln(x)·ẏ",)
     elementwise = True
     saves_output = True
 
@@ -163,7 +163,7 @@ class Exp(Function):
     __slots__ = ()
 
     rules = ("∂(eˣ)/∂x = eˣ",)
-    jvp_rules = ("ż = eˣ·ẋ",)
+    jvp_rules = ("ż = exp(x)·ẋ",)
     elementwise = True
     saves_output = True
 

@@ -40,7 +40,7 @@ class MatMul(Function):
     __slots__ = ()
 
     rules = ("∂(X@Y)/∂X: G ↦ G@Yᵀ", "∂(X@Y)/∂Y: G ↦ Xᵀ@G")
-    jvp_rules = ("Ż = Ẋ@Y + X@Ẏ",)
+    jvp_rules = ("ż = ẋ@y + x@ẏ",)
 
     def forward(ctx, x, y):
         return x @ y
