@@ -58,7 +58,7 @@ def test_step_text_names_the_inputs_the_rule_and_the_terms():
     text = step_text(fp.steps[0], fp)
     assert text.startswith("y = Mul(a, b)\n\njvp rule:  ż = ẋ·y + x·ẏ\n  x = a, tangent:\n    1\n")
     assert "from a: -3\n  from b: 4" in text  # ẋ·y = 1·(-3), x·ẏ = 2·2
-    assert text.endswith("tangent of y:\n  1\n  (ż = ẋ·y + x·ẏ = -3 + 4 = 1)")
+    assert text.endswith("tangent of y:\n  1\n  (ż = ẋ·y + x·ẏ = 1·(-3) + 2·2 = 1)")
 
 
 @needs_renderer

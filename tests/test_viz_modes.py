@@ -59,11 +59,19 @@ def test_terms_are_each_inputs_share_and_sum_to_the_tangent():
     assert float(mul.tangent) == 1.0
 
 
-def test_edge_label_shows_the_rule_then_terms_then_the_sum():
+def test_edge_label_shows_the_rule_with_its_numbers_put_in():
     a, b, _, L = chain()
     source = viz.draw_modes(L, [a, b], [1.0, 2.0]).source
-    assert "ż = ẋ·y + x·ẏ<BR/>= -3 + 4 = 1" in source
-    assert "ż = c·xᶜ⁻¹·ẋ<BR/>= 8" in source  # 2·(ab + c)·1 at the square
+    assert "ż = ẋ·y + x·ẏ<BR/>= 1·(-3) + 2·2 = 1" in source  # explain_forward's numbers
+    assert "<BR/>= 2·4^(2-1)·1 = 8" in source  # the square: c·x^(c-1)·ẋ
+
+
+def test_edge_label_of_a_vector_step_shows_each_inputs_term_then_the_sum():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="x")
+    y = Tensor(np.array([3.0, 4.0]), requires_grad=True, name="y")
+    source = viz.draw_modes((x * y).sum(), [x, y], [np.ones(2), np.ones(2)]).source
+    assert "ż = ẋ·y + x·ẏ<BR/>= [3, 4] + [1, 2] = [4, 6]" in source  # ẋ·y and x·ẏ
+    assert "<BR/>= 10" in source
 
 
 def test_the_two_halves_agree_and_the_caption_says_so():

@@ -112,8 +112,9 @@ class _Modes:
         total = f"the tangent of {name}" if root.size == 1 else f"the sum of {name}'s tangent"
         others = any(self.forward.tangent(x) is None for x in self.forward.inputs)
         lines = [f"<B>Forward mode and reverse mode through one graph: {name}</B> {escape(value)}",
-                 f"forward: one pass, seeded with the tangents {seeds or 'zero'}"
-                 + (" (the others 0)," if others else ","),
+                 (f"forward: one pass, seeded with the tangents {seeds}"
+                  + (" (the others 0)," if others else ",") if seeds else
+                  "forward: one pass with no tangent seeded (all zero)"),
                  f"gives {total} = {escape(format_number(jv))}: one direction, J·ẋ",
                  f"reverse: one pass, seeded with ∂{name}/∂{name} = 1, gives every input's "
                  "gradient: uᵀJ",
@@ -190,20 +191,20 @@ class _Modes:
 
 
 def jvp_lines(step: TangentStep) -> list[str]:
-    """The forward rule on one edge: ``ż = ẋ·y + x·ẏ``, then ``= term + term = ż`` with numbers.
+    """The forward rule on one edge: ``ż = ẋ·y + x·ẏ``, then the numbers.
 
-    Each term is ∂z/∂xᵢ·ẋᵢ for one input that carries a tangent; a term too big to print is
-    shown by its shape.
+    A one-number elementwise step gets the rule with its numbers put in (``= 1·(-3) + 2·0 =
+    -3``, from ``tg.explain_forward``); any other step gets each input's term ∂z/∂xᵢ·ẋᵢ and
+    their sum (``= [..] + [..] = [..]``), a term too big to print shown by its shape.
     """
-    lines = [step.rule]
-    terms = [_short(value) for _, value in step.terms]
     total = _short(step.tangent)
+    if step.numbers is not None:
+        return [step.rule, f"= {step.numbers} = {total}"]
+    terms = [_short(value) for _, value in step.terms]
     if len(terms) > 1:
-        lines.append("= " + " + ".join(f"({t})" if t.startswith("-") and k else t
-                                       for k, t in enumerate(terms)) + f" = {total}")
-    else:
-        lines.append(f"= {total}")
-    return lines
+        return [step.rule, "= " + " + ".join(f"({t})" if t.startswith("-") and k else t
+                                             for k, t in enumerate(terms)) + f" = {total}"]
+    return [step.rule, f"= {total}"]
 
 
 def _product(step: Step, index: int) -> str:

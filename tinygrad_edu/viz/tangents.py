@@ -1,10 +1,11 @@
 """Forward mode as data for pictures: every step of one tangent pass, with its rule and terms.
 
-``forward.run_forward`` pushes tangents from the inputs to the output and reports each step
-to a tracer; ``tangent_pass`` keeps those reports (the op, its jvp rule, the tangent of each
-input and, term by term, what each input adds to ż) so that ``modes.py`` can label the
-edges of the forward-mode picture and ``html.py`` can step through them.  Only reading
-happens here: tangents are new tensors, no value or ``.grad`` of the graph changes.
+``tg.explain_forward`` runs the engine's ``run_forward`` with a tracer and keeps each step
+(the op, its jvp rule, the tangents of its inputs, the rule with the numbers put in);
+``tangent_pass`` reads that trace for ``modes.py`` (the edges of the forward-mode picture)
+and ``explorer_forward.py`` (the page's tangent stepping), adding what a picture needs
+besides: default seeds, and term by term what each input adds to ż.  Only reading happens
+here: tangents are new arrays, no value or ``.grad`` of the graph changes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..config import no_grad
 from ..explain import Graph, read_graph
-from ..forward import run_forward
+from ..explain_forward import ForwardStep, explain_forward
 from ..tensor import Tensor
 
 GENERIC_RULE = "ż = Σᵢ ∂z/∂xᵢ·ẋᵢ"  # for an op of yours that gives no jvp_rules text
@@ -29,6 +30,8 @@ class TangentStep:
 
     ``terms`` holds, for each input that carries a tangent, ∂z/∂xᵢ·ẋᵢ (what that input adds
     to ż, found by asking the op's jvp with that tangent alone); their sum is ``tangent``.
+    ``numbers`` is the rule's right-hand side with the numbers put in (``1·(-3) + 2·0``) for
+    a one-number elementwise step, else None (``ForwardStep.with_numbers``).
     """
 
     number: int
@@ -38,6 +41,7 @@ class TangentStep:
     rule: str
     terms: tuple[tuple[int, np.ndarray], ...]  # (argument index, ∂z/∂xᵢ·ẋᵢ)
     tangent: np.ndarray
+    numbers: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,43 +63,37 @@ def tangent_pass(tensor: Tensor, inputs: Tensor | Sequence[Tensor] | None = None
     """Push ``tangents`` from ``inputs`` through ``tensor``'s graph and keep every step.
 
     ``inputs`` defaults to the leaves that require grad, in graph order; ``tangents``
-    (one array-like per input, of its shape) defaults to ones for the first input and zero
-    for the others -- one forward pass gives the derivative along one input direction.
+    (one array-like per input, of its shape, None for zero) defaults to ones for the first
+    input and zero for the others -- one forward pass gives the derivative along one input
+    direction.  The steps are ``tg.explain_forward``'s.
     """
     graph = graph or read_graph(tensor)
     ins = _inputs(tensor, inputs, graph)
     seeds = _tangents(tangents, ins)
-    recorder = _Recorder(graph)
-    with no_grad():  # the tangents' own graph is not needed for a picture
-        run_forward(ins, seeds, [tensor], tracer=recorder)
-    known = {id(x): s.data for x, s in zip(ins, seeds) if s is not None}
-    known.update({id(s.output): s.tangent for s in recorder.steps})
-    return TangentPass(graph, ins, tuple(recorder.steps), known)
+    seeded = [(x, v) for x, v in zip(ins, seeds) if v is not None]  # a None tangent stays unseeded
+    trace = explain_forward(tensor, [x for x, _ in seeded], [v for _, v in seeded], graph=graph)
+    known = {id(x): v for x, v in seeded}
+    known.update({id(s.output): s.tangent for s in trace})
+    return TangentPass(graph, ins, tuple(_step(s) for s in trace), known)
 
 
-class _Recorder:
-    """The tracer ``run_forward`` reports to: one ``TangentStep`` per op it runs."""
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-        self.steps: list[TangentStep] = []
-
-    def on_step(self, node: Any, output: Tensor, tangents_in: tuple[Tensor | None, ...],
-                tangent_out: Tensor) -> None:
-        terms = []
-        for i, t in enumerate(tangents_in):
-            if t is None:
-                continue
-            if sum(x is not None for x in tangents_in) == 1:
-                terms.append((i, tangent_out.data))  # the only term is ż itself
-                continue
-            alone = tuple(t if j == i else None for j in range(len(tangents_in)))
-            part = node.jvp(*alone)  # what input i adds to ż (no graph: recording is off)
-            terms.append((i, np.asarray(part.data if isinstance(part, Tensor) else part)))
-        rules = type(node).jvp_rules
-        self.steps.append(TangentStep(len(self.steps) + 1, node, output, self.graph.label(output),
-                                      rules[0] if rules else GENERIC_RULE, tuple(terms),
-                                      tangent_out.data))
+def _step(step: ForwardStep) -> TangentStep:
+    """A traced step, with each input's share of ż."""
+    node = step.node
+    carrying = [i for i, x in enumerate(step.inputs) if x.tangent is not None]
+    terms = []
+    for i in carrying:
+        if len(carrying) == 1:  # the only term is ż itself
+            terms.append((i, step.tangent))
+            continue
+        alone = [Tensor(x.tangent) if k == i and x.tangent is not None else None
+                 for k, x in enumerate(step.inputs)]
+        with no_grad():
+            part = node.jvp(*alone)  # what input i adds to ż
+        terms.append((i, np.asarray(part.data if isinstance(part, Tensor) else part)))
+    rule = step.rule if type(node).jvp_rules else GENERIC_RULE
+    return TangentStep(step.number, node, step.output, step.output_label, rule, tuple(terms),
+                       step.tangent, step.with_numbers())
 
 
 def _inputs(tensor: Tensor, inputs: Tensor | Sequence[Tensor] | None,
@@ -122,14 +120,14 @@ def _inputs(tensor: Tensor, inputs: Tensor | Sequence[Tensor] | None,
     return ins
 
 
-def _tangents(tangents: Any, ins: tuple[Tensor, ...]) -> list[Tensor | None]:
+def _tangents(tangents: Any, ins: tuple[Tensor, ...]) -> list[np.ndarray | None]:
     if tangents is None:  # d/d(first input): ones there, zero elsewhere
-        return [Tensor(np.ones(ins[0].shape, dtype=ins[0].dtype)), *([None] * (len(ins) - 1))]
+        return [np.ones(ins[0].shape, dtype=ins[0].dtype), *([None] * (len(ins) - 1))]
     given = [tangents] if len(ins) == 1 and not isinstance(tangents, (tuple, list)) else list(tangents)
     if len(given) != len(ins):
         raise ValueError(f"forward-mode picture: {len(given)} tangents for {len(ins)} inputs; give "
                          "one tangent per input (None for a zero one)")
-    out: list[Tensor | None] = []
+    out: list[np.ndarray | None] = []
     for k, (x, v) in enumerate(zip(ins, given)):
         if v is None:
             out.append(None)
@@ -142,5 +140,5 @@ def _tangents(tangents: Any, ins: tuple[Tensor, ...]) -> list[Tensor | None]:
                 raise ValueError(f"forward-mode picture: tangents[{k}] has shape {data.shape}, but "
                                  f"its input has shape {x.shape}; a tangent has its input's "
                                  "shape") from None
-        out.append(Tensor(data))
+        out.append(data)
     return out
