@@ -25,6 +25,8 @@ reverse.  Four parts:
 Written to ``--out`` (default ``examples-output/forward_vs_reverse``):
 
 - ``forward_vs_reverse_modes.svg``: L = (a·b + c)² in forward mode and in reverse mode.
+- ``forward_vs_reverse_explorer.html``: the step-through page of L, playing either direction
+  (Backward: the gradients, output first; Forward: the tangent of a, inputs first).
 """
 
 from __future__ import annotations
@@ -159,6 +161,10 @@ def picture(out: Any) -> dict[str, Any]:
     except viz.RendererNotFound as err:  # no Graphviz: keep the DOT source instead
         path.with_suffix(".dot").write_text(drawing.source, encoding="utf-8")
         print(err)
+    if viz.find_renderer() is not None:  # the step-through page, both directions (before backward)
+        page = viz.save_backprop_html(L, out / "forward_vs_reverse_explorer.html", forward=True,
+                                      tangents=[1.0, 0.0, 0.0])
+        print(f"saved {page}")
     _, dL_da = jvp(lambda a: (a * b + c) ** 2, (a,), (tg.Tensor(1.0, dtype=F64),))  # one jvp pass
     L.backward()  # one backward pass: every gradient at once
     return {"dL_da_forward": dL_da.item(), "dL_da_reverse": a.grad.item(),

@@ -38,3 +38,5 @@ def test_forward_vs_reverse_picture_has_both_modes(tmp_path):
     svg = (tmp_path / "forward_vs_reverse_modes.svg").read_text(encoding="utf-8")
     assert "forward mode (jvp)" in svg and "reverse mode (vjp)" in svg
     assert "tangent = &#45;24" in svg and "grad = &#45;24" in svg  # SVG escapes the minus
+    page = (tmp_path / "forward_vs_reverse_explorer.html").read_text(encoding="utf-8")
+    assert 'id="dir-forward"' in page and "Tangent step 3 of 3 · PowConst" in page
