@@ -1,5 +1,7 @@
 """The forward-mode trace: the jvp rule and the numbers of every step, in the engine's order."""
 
+import html
+
 import numpy as np
 import pytest
 from test_explain import BUILDERS, leaf
@@ -89,3 +91,32 @@ def test_misuse_is_named():
     out.backward()
     with pytest.raises(GraphFreedError, match=r"explain_forward\(\): the graph was already freed"):
         tg.explain_forward(out, [x, y], [1.0, [0.0, 1.0]])
+
+
+def test_a_custom_function_with_several_outputs_and_the_notebook_view():
+    class Pair(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2.0, x.exp()
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            (x,) = ctx.saved_tensors
+            return ga * 2.0 + gb * x.exp()
+
+        @staticmethod
+        def jvp(ctx, tx):
+            (x,) = ctx.saved_tensors
+            return tx * 2.0, tx * x.exp()
+
+    x = leaf([0.0, 1.0], "x")
+    a, b = Pair.apply(x)
+    out = (a * b).sum()
+    trace = tg.explain_forward(out, x, np.array([1.0, 0.0]))
+    assert "(no rule text: Pair.jvp_rules is empty)" in str(trace)
+    # d/dx₀ of Σ 2x·eˣ at x = (0, 1) along (1, 0): 2·e⁰ + 2·0·e⁰ = 2
+    assert trace.output_tangent.item() == pytest.approx(2.0, rel=1e-15)
+    page = trace._repr_html_()  # what Jupyter shows: the printed text, escaped
+    assert page.startswith("<pre>Forward mode for L = ") and page.endswith("</pre>")
+    assert html.unescape(page[len("<pre>"):-len("</pre>")]) == str(trace)

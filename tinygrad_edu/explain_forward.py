@@ -10,6 +10,7 @@ one-number elementwise step, the rule with the numbers put in (``ż = ẋ·y + x
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -170,6 +171,10 @@ class ForwardTrace(Sequence[ForwardStep]):
 
     def __repr__(self) -> str:
         return f"<ForwardTrace of {self.label(self.root)}: {len(self.steps)} steps>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the whole derivation, as ``print`` does (escaped, in a ``<pre>``)."""
+        return f"<pre>{html.escape(str(self))}</pre>"
 
 
 def explain_forward(output: Tensor, inputs: Tensor | Sequence[Tensor], tangents: Any, *,
