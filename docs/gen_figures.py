@@ -9,7 +9,8 @@ For each example ``examples/NAME.py`` it runs ``main(["--out", "docs/figures/NAM
 writes that a page shows (PNGs re-encoded with a 256-colour palette, a third of the size),
 and saves what it printed as ``output.txt`` and what it returned as ``numbers.json``.
 ``guide_figures.py`` draws the guide's own small graphs and traces into ``figures/guide/``;
-``tutorial_checks.py`` measures the tutorial's claims into ``figures/errata/``.
+``tutorial_checks.py`` measures the tutorial's claims into ``figures/errata/``;
+``jacobian_cost.py`` turns ``benchmarks/results/jacobian_cost.json`` into ``figures/forward_reverse/``.
 ``figures/manifest.json`` records the mode, each example's source hash and every file's
 hash, so ``tests/test_docs.py`` can tell a figure that did not come from this script (or an
 example changed since its figures were made).
@@ -47,7 +48,7 @@ EXAMPLE_NAMES = (
     "perceptron_gates", "activations", "backprop_by_hand_vs_autograd", "xor_mlp",
     "keras_and_pytorch_style", "init_schemes", "optimizers", "universal_approximation",
     "regression", "classification", "autoencoder", "transfer_learning", "custom_op",
-    "higher_order",
+    "higher_order", "forward_vs_reverse",
 )
 # What an example may leave in its folder for the site; anything else (.dot, .npz...) is dropped,
 # and so is any picture no page shows (the output and the numbers are always kept).
@@ -183,6 +184,16 @@ def write_guide() -> None:
     guide_figures.write(out)
 
 
+def write_forward_reverse() -> None:
+    """The chapter "Forward or reverse?": its table and plot, from the Jacobian benchmark's JSON."""
+    sys.path.insert(0, str(DOCS))
+    import jacobian_cost
+
+    out = FIGURES / "forward_reverse"
+    shutil.rmtree(out, ignore_errors=True)
+    jacobian_cost.write(out)
+
+
 def write_manifest(examples: dict[str, dict[str, Any]]) -> None:
     """Hash every generated file, so a test can tell hand edits and stale figures apart."""
     old = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {"examples": {}}
@@ -212,6 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     write_guide()
     print("tutorial claims, measured -> docs/figures/errata")
     write_errata()
+    print("the Jacobian benchmark's table and plot -> docs/figures/forward_reverse")
+    write_forward_reverse()
     print(f"examples ({'full size' if args.full else 'quick mode'}) -> docs/figures/NAME")
     examples = {}
     for name in args.only or EXAMPLE_NAMES:

@@ -23,6 +23,7 @@ from ..explain import explain, replay, rule_text
 from ..formatting import describe
 from ..richdisplay import iframe_html
 from ..tensor import Tensor
+from .explorer_forward import MAIN, SWITCH, forward_part
 from .explorer_text import edge_card, layer_card, op_card, running_grads, step_panel, tensor_card
 from .explorer_views import Layer, View, complete_steps, draw_view, find_layers, with_layer_rules
 from .graph import GraphTooLarge
@@ -60,17 +61,19 @@ class BackpropPage:
 
 def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse: bool = True,
                        max_nodes: int = 200, rankdir: str = "BT",
-                       rules: Callable[[Any, int], str] | None = None) -> str:
+                       rules: Callable[[Any, int], str] | None = None, forward: bool = False,
+                       tangents: Any = None) -> str:
     """Write the backprop explorer for ``tensor`` to ``path`` and return the path.
 
     ``backprop_page`` takes the same arguments and returns the page instead.
     """
     return backprop_page(tensor, collapse=collapse, max_nodes=max_nodes, rankdir=rankdir,
-                         rules=rules).save(path)
+                         rules=rules, forward=forward, tangents=tangents).save(path)
 
 
 def backprop_page(tensor: Tensor, *, collapse: bool = True, max_nodes: int = 200, rankdir: str = "BT",
-                  rules: Callable[[Any, int], str] | None = None) -> BackpropPage:
+                  rules: Callable[[Any, int], str] | None = None, forward: bool = False,
+                  tangents: Any = None) -> BackpropPage:
     """The backprop explorer for ``tensor`` as a ``BackpropPage`` (shown inline in Jupyter).
 
     The page opens on the layer view (each module call one box) with ``collapse=True``, or
@@ -80,6 +83,12 @@ def backprop_page(tensor: Tensor, *, collapse: bool = True, max_nodes: int = 200
     output on top, so backprop runs down the page.  ``rules(node, index)`` gives the rule
     texts (``viz.rule_names.named_rules`` writes the inputs' names in).  Called after a plain
     ``backward()``, it shows the numbers that backward computed.  Needs a Graphviz renderer.
+
+    ``forward=True`` adds the other direction: a switch between *Backward (gradients)* and
+    *Forward (tangents)*, the second stepping through forward mode op by op, inputs first,
+    with each op's jvp rule and numbers (``explorer_forward.py``).  ``tangents`` seeds it as
+    in ``viz.draw_modes`` (by default ones for the first leaf that requires grad).  Forward
+    mode walks the graph, so such a page must be made before a plain ``backward()``.
     """
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"backprop_page (and save_backprop_html): rankdir must be 'LR', 'RL', 'TB' "
@@ -99,16 +108,36 @@ def backprop_page(tensor: Tensor, *, collapse: bool = True, max_nodes: int = 200
                             "max_nodes=")
     svgs = {key: _svg(view) for key, view in views.items()}
     data = _page_data(trace, layers, views, rules, "" if collapse else _key(all_open))
+    extra = _forward_extra(tensor, tangents, rankdir, trace, data) if forward else _NO_FORWARD
     name = trace.label(tensor)
     title = f"Backprop, step by step: {name} = {describe(tensor.data)}"
     templates = "\n".join(f'<template id="view-{key or "closed"}">{svg}</template>'
-                          for key, svg in svgs.items())
+                          for key, svg in svgs.items()) + extra["views"]
     parts = {"title": html.escape(title), "csp": CSP, "count": str(len(trace)), "views": templates,
-             "data": _script_json(data), "style": (ASSETS / "explorer.css").read_text(encoding="utf-8"),
-             "script": (ASSETS / "explorer.js").read_text(encoding="utf-8")}
+             "data": _script_json(data),
+             "style": (ASSETS / "explorer.css").read_text(encoding="utf-8") + extra["style"],
+             "script": (ASSETS / "explorer.js").read_text(encoding="utf-8") + extra["script"],
+             "forward_switch": extra["switch"], "forward_main": extra["main"]}
     # One pass, so text inside the SVG (a tensor named "{{data}}") is never substituted again.
     page = re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _TEMPLATE)
     return BackpropPage(page, title)
+
+
+# -- the forward direction (forward=True): markup, view, style and script, all added ----------------
+_NO_FORWARD = {"views": "", "style": "", "script": "", "switch": "", "main": ""}
+
+
+def _forward_extra(tensor: Tensor, tangents: Any, rankdir: str, trace: Any,
+                   data: dict[str, Any]) -> dict[str, str]:
+    """The page's forward-mode part; its data goes into ``data["forward"]`` (one data block)."""
+    part = forward_part(tensor, tangents, rankdir, trace.graph)
+    data["forward"] = part.data
+    svg = _svg_of(part.source)
+    count = str(len(part.data["steps"]))
+    return {"views": f'\n<template id="view-tangents">{svg}</template>',
+            "style": (ASSETS / "explorer_forward.css").read_text(encoding="utf-8"),
+            "script": (ASSETS / "explorer_forward.js").read_text(encoding="utf-8"),
+            "switch": SWITCH.replace("{count}", count), "main": MAIN}
 
 
 def _choices(layers: list[Layer]) -> list[frozenset[int]]:
@@ -129,7 +158,11 @@ def _boxes(view: View) -> set[str]:
 
 
 def _svg(view: View) -> str:
-    svg = render(view.source, "svg").decode("utf-8")
+    return _svg_of(view.source)
+
+
+def _svg_of(source: str) -> str:
+    svg = render(source, "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # drop the XML prologue and doctype
     # Graphviz's comments and tooltips repeat the ids; the hover cards say more.
     return re.sub(r"<!--.*?-->\n?|<title>[^<]*</title>\n?", "", svg)
@@ -193,7 +226,7 @@ _TEMPLATE = """<!DOCTYPE html>
 </head>
 <body>
 <header>
-  <h1 id="title">{{title}}</h1>
+  <h1 id="title">{{title}}</h1>{{forward_switch}}
   <div class="controls">
     <button id="prev" type="button" title="previous step (←)">◀ Previous</button>
     <input id="slider" type="range" min="0" max="{{count}}" value="0" step="1" aria-label="backward step">
@@ -221,7 +254,7 @@ _TEMPLATE = """<!DOCTYPE html>
     <h3>Gradients so far</h3>
     <pre id="grads-so-far"></pre>
   </aside>
-</main>
+</main>{{forward_main}}
 <div id="card" role="tooltip"></div>
 {{views}}
 <script id="explorer-data" type="application/json">{{data}}</script>
