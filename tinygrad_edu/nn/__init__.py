@@ -30,14 +30,17 @@ from .layers import (
     Softplus,
     Tanh,
 )
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .models import MLP, Perceptron
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 __all__ = [
     "functional", "init",
     "Module", "Parameter", "ModuleList", "Sequential", "IncompatibleKeys",
     "Linear", "Embedding", "Dropout", "Flatten", "Identity",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax",
     "Softplus", "ReLU6", "Hardswish", "SiLU", "GELU", "Mish",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..explain import Trace
+from ..nn import conv as nn_conv
 from ..nn import functional as F
 from ..nn import layers as nn_layers
 from ..nn.rules import LayerRule
@@ -28,7 +29,7 @@ from .model import GraphModel, GroupItem
 MODULE_RULES: dict[str, LayerRule] = {
     cls.__name__: cls.layer_rule for cls in (
         nn_layers.Linear, nn_layers.ReLU, nn_layers.Sigmoid, nn_layers.Tanh, nn_layers.Softmax,
-        nn_layers.LogSoftmax)
+        nn_layers.LogSoftmax, nn_conv.Conv2d, nn_conv.MaxPool2d, nn_conv.AvgPool2d)
 }
 
 
@@ -190,6 +191,8 @@ def _roles(group: GroupItem, rule: LayerRule, model: GraphModel) -> dict[str, Te
     if rule.last_axis and x is not None and any(
             n.options.get("axis", -1) not in (-1, x.ndim - 1) for n in group.nodes):
         return None  # a softmax over another axis: the texts' Σⱼ would be the wrong sum
+    if rule.applies is not None and not rule.applies(group.nodes, roles):
+        return None  # settings the texts were not written for (a strided convolution)
     if any(g.wrt == "z" for g in rule.grads):
         roles["z"] = group.nodes[-1].inputs[0]  # the pre-activation, input of the last op
     return roles
