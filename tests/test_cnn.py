@@ -364,3 +364,46 @@ def test_a_keras_cnn_summarises_and_trains_on_images():
     y = (x[:, :4].sum(axis=(1, 2, 3)) > 0).astype(np.int64) + (x[:, 4:].sum(axis=(1, 2, 3)) > 0)
     history = model.fit(x, y, epochs=8, batch_size=8, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+# -- tg.compile: a CNN training step compiles bit for bit; BatchNorm's statistics fall back -------
+def _cnn_training(compiled: bool, batch_norm: bool):
+    tg.manual_seed(0)
+    norm = [nn.BatchNorm2d(3)] if batch_norm else []
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), *norm, nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(3, 4, 2), nn.AvgPool2d(3), nn.Flatten(), nn.Linear(4, 3))
+    opt = tg.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(X, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(X), y)
+        loss.backward()
+        opt.step()
+        return loss
+    run = tg.compile(step) if compiled else step
+    rng = np.random.default_rng(1)
+    losses = [run(tg.Tensor(rng.normal(size=(5, 1, 8, 8)).astype(np.float32)),
+                  rng.integers(0, 3, 5)).data.copy() for _ in range(4)]
+    return losses, model.state_dict()
+
+
+def test_a_cnn_training_step_compiles_to_the_eager_numbers_bit_for_bit():
+    import warnings
+
+    from tinygrad_edu.compiler import CompileWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)  # it must compile, not fall back
+        (eager, eager_state), (compiled, compiled_state) = _cnn_training(False, False), _cnn_training(True, False)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(eager, compiled))
+    assert all(eager_state[k].tobytes() == compiled_state[k].tobytes() for k in eager_state)
+
+
+def test_a_batchnorm_step_runs_eagerly_with_the_reason_and_the_same_numbers():
+    from tinygrad_edu.compiler import CompileWarning
+
+    eager, eager_state = _cnn_training(False, True)
+    with pytest.warns(CompileWarning, match="changed during the step without a Tensor op"):
+        compiled, compiled_state = _cnn_training(True, True)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(eager, compiled))
+    assert all(eager_state[k].tobytes() == compiled_state[k].tobytes() for k in eager_state)
