@@ -21,8 +21,9 @@ from tinygrad_edu.viz.layers import MODULE_RULES, rule_for
 N_IN, N_OUT = 3, 4
 
 
-def _module_case(make, sample_shape=(N_IN,)):
+def _module_case(make, sample_shape=(N_IN,), min_batch=1):
     def run(rng, n):
+        n = max(n, min_batch)  # batch statistics need two samples
         module = make()
         # Distinct values (a permutation of a grid), so a max-pool window has one maximum.
         size = n * int(np.prod(sample_shape))
@@ -80,11 +81,35 @@ MODULES = {
     "Linear": lambda: nn.Linear(N_IN, N_OUT), "ReLU": nn.ReLU, "Sigmoid": nn.Sigmoid,
     "Tanh": nn.Tanh, "Softmax": nn.Softmax, "LogSoftmax": nn.LogSoftmax,
 }
+def _batchnorm(cls):
+    def make():
+        layer = cls(IMAGE[0] if cls is nn.BatchNorm2d else N_IN)
+        layer.weight.data[...] = np.linspace(0.5, 2.0, layer.num_features)  # not the special γ = 1
+        return layer
+    return make
+
+
 IMAGE = (2, 6, 6)  # (channels, height, width) of each sample for the image layers
 IMAGE_MODULES = {
     "Conv2d": lambda: nn.Conv2d(2, 3, 3, padding=1), "MaxPool2d": lambda: nn.MaxPool2d(2),
-    "AvgPool2d": lambda: nn.AvgPool2d(3),
+    "AvgPool2d": lambda: nn.AvgPool2d(3), "BatchNorm2d": _batchnorm(nn.BatchNorm2d),
+    "Flatten": nn.Flatten,
 }
+
+def _conv_on_data_case(rng, n):
+    """A first convolution: its input is data, so the layer sees the constant patch matrix."""
+    conv = nn.Conv2d(2, 3, 3, padding=1)
+    out = conv(tg.Tensor(rng.normal(size=(n, *IMAGE))))
+    upstream = rng.normal(size=out.shape)
+    (out * tg.Tensor(upstream)).sum().backward()
+    node = out._ctx
+    while node.name != "MatMul":  # down to the matmul; its first input is the patch matrix
+        node = node.inputs[0]._ctx
+    patches = node.inputs[0].data
+    values = {"x": patches, "W": conv.weight.data, "b": conv.bias.data, "out": out.data}
+    return upstream, values, {"W": conv.weight.grad.data, "b": conv.bias.grad.data}
+
+
 LOSSES = {
     "mse_loss": (F.mse_loss, "targets"), "l1_loss": (F.l1_loss, "targets"),
     "binary_cross_entropy": (F.binary_cross_entropy, "probabilities"),
@@ -95,6 +120,8 @@ CASES = {
     **{("module", name): (MODULE_RULES[name], _module_case(make)) for name, make in MODULES.items()},
     **{("module", name): (MODULE_RULES[name], _module_case(make, IMAGE))
        for name, make in IMAGE_MODULES.items()},
+    ("module", "BatchNorm1d"): (MODULE_RULES["BatchNorm1d"], _module_case(_batchnorm(nn.BatchNorm1d), min_batch=2)),
+    ("module", "Conv2d-on-data"): (nn.Conv2d.layer_rule.data_input, _conv_on_data_case),
     ("module", "Conv2d-unpadded"): (MODULE_RULES["Conv2d"],
                                     _module_case(lambda: nn.Conv2d(2, 3, 2, bias=False), IMAGE)),
     **{("loss", name): (F.LOSS_RULES[name], _loss_case(*spec)) for name, spec in LOSSES.items()},
@@ -104,7 +131,7 @@ CASES = {
 
 
 def test_every_declared_rule_has_a_case_here():
-    assert set(MODULE_RULES) == set(MODULES) | set(IMAGE_MODULES)
+    assert set(MODULE_RULES) == set(MODULES) | set(IMAGE_MODULES) | {"BatchNorm1d"}
     assert set(F.LOSS_RULES) == set(LOSSES)
     assert {name for kind, name in CASES if kind == "Dense"} == set(keras.layers.Dense.layer_rules)
 
@@ -171,9 +198,11 @@ def test_conv_and_pool_calls_get_their_rules_only_for_the_settings_the_texts_ass
     loss = F.cross_entropy(model(tg.randn(4, 1, 8, 8)), np.array([0, 1, 2, 0]))
     view = layer_view(loss, tg.explain(loss))
     ruled = {layer.name: layer.rule for layer in view.layers}
-    assert ruled["0"] is nn.Conv2d.layer_rule and ruled["2"] is nn.MaxPool2d.layer_rule
+    assert ruled["2"] is nn.MaxPool2d.layer_rule
     assert ruled["3"] is None  # stride 2: the texts are written for stride 1
     conv = view.layer("0")
-    assert conv.grad("W").text == "∂L/∂W1 = x ⋆ δ   (the input convolved with the upstream gradient)"
+    assert conv.rule is nn.Conv2d.layer_rule.data_input  # on data: the patch-matrix form
+    assert conv.grad("W").text == "∂L/∂W1 = δᵀ·x   (the input convolved with the upstream gradient)"
+    assert view.layer("3").rule is None
     loss.backward()
     np.testing.assert_allclose(conv.grad("W").value, model[0].weight.grad.data, rtol=1e-12)

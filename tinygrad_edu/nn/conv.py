@@ -74,23 +74,28 @@ def _settings(nodes: Any, **wanted: Any) -> bool:
 
 
 def _unit_conv(nodes: Any, roles: dict[str, Tensor]) -> bool:
-    """Stride 1, dilation 1, one group, square kernel and symmetric padding.
-
-    When the input needs no gradient (the data), its Im2col is not recorded and the call's
-    input is the patch matrix (N·OH·OW, C·kh·kw): the rule is shown, the settings unchecked.
-    """
+    """Stride 1, dilation 1, one group, square kernel and symmetric padding."""
     W, x = roles.get("W"), roles.get("x")
-    if W is None or x is None or W.shape[2] != W.shape[3]:
-        return False
-    if nodes[0].name != "Im2col":
-        return x.ndim == 2 and x.shape[1] == W[0].size
-    return (x.ndim == 4 and W.shape[1] == x.shape[1] and len(set(nodes[0].options["padding"])) == 1
+    return (W is not None and x is not None and x.ndim == 4 and W.shape[1] == x.shape[1]
+            and W.shape[2] == W.shape[3] and len(set(nodes[0].options["padding"])) == 1
             and _settings(nodes, stride=(1, 1), dilation=(1, 1)))
+
+
+def _patch_matrix(nodes: Any, roles: dict[str, Tensor]) -> bool:
+    """The input is the (N·OH·OW, C·kh·kw) patch matrix of one group."""
+    W, x = roles.get("W"), roles.get("x")
+    return W is not None and x is not None and x.ndim == 2 and x.shape[1] == W[0].size
+
+
+def patches_weight_grad(d: np.ndarray, x: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """∂L/∂W = δᵀ·P with δ as one row per output position (N·OH·OW, O), P the patch matrix."""
+    return (d.transpose(0, 2, 3, 1).reshape(-1, W.shape[0]).T @ x).reshape(W.shape)
 
 
 # What conv2d records after the patches (one group): W reshaped and transposed, the matmul,
 # the result put back to (N, OH, OW, O) and then channels first.
 _CONV_MATMUL = ("Reshape", "Transpose", "MatMul", "Reshape", "Transpose")
+_CONV_BIAS = (("Reshape", "BroadcastTo", "Add"), ())
 
 
 def _tiling_pool(nodes: Any, roles: dict[str, Tensor]) -> bool:
@@ -116,9 +121,19 @@ class Conv2d(Module):
                GradRule("x", "∂L/∂{x} = δ ⋆ flip({W})   (a full convolution: col2im({W}ᵀ·δ))",
                         lambda d, x, W, **_: conv_input_grad(d, x, W))),
         params=(("W", "weight"), ("b", "bias")),
-        ops=tuple(patches + _CONV_MATMUL + bias for patches in (("Im2col", "Reshape"), ())
-                  for bias in (("Reshape", "BroadcastTo", "Add"), ())),
+        ops=tuple(("Im2col", "Reshape") + _CONV_MATMUL + bias for bias in _CONV_BIAS),
         applies=_unit_conv,
+        # On data (the first layer) im2col is not recorded: the layer sees a constant patch
+        # matrix, one row per output pixel, and its rule is the Linear rule on those rows.
+        data_input=LayerRule(
+            forward=("{out} = {x}·{W}ᵀ + {b}   ({x}: the image's patches, one row per output pixel)",),
+            grads=(GradRule("W", "∂L/∂{W} = δᵀ·{x}   (the input convolved with the upstream gradient)",
+                            lambda d, x, W, **_: patches_weight_grad(d, x, W)),
+                   GradRule("b", "∂L/∂{b} = Σ over n, h, w of δ", lambda d, **_: d.sum(axis=(0, 2, 3)))),
+            params=(("W", "weight"), ("b", "bias")),
+            ops=tuple(_CONV_MATMUL + bias for bias in _CONV_BIAS),
+            applies=_patch_matrix,
+        ),
     )
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,

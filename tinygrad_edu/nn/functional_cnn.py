@@ -198,7 +198,8 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
             raise ValueError(f"batch_norm: expected more than one value per channel when training, "
                              f"got input of shape {x.shape}; use a larger batch or eval()")
         mean = x.mean(axis=axes, keepdims=True)
-        var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+        centered = x - mean
+        var = (centered * centered).mean(axis=axes, keepdims=True)
         if running_mean is not None and running_var is not None:
             with no_grad():  # raw-array updates: statistics, not part of the model's graph
                 running_mean.data[...] = ((1 - momentum) * running_mean.data
@@ -209,9 +210,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: eval mode needs running_mean and running_var "
                              "(or pass training=True to use the batch's statistics)")
-        mean = Tensor(running_mean.data.reshape(shape).astype(x.dtype))
+        centered = x - Tensor(running_mean.data.reshape(shape).astype(x.dtype))
         var = Tensor(running_var.data.reshape(shape).astype(x.dtype))
-    out = (x - mean) * (var + eps) ** -0.5
+    out = centered * (var + eps) ** -0.5
     if weight is not None:
         out = out * weight.reshape(shape)
     return out if bias is None else out + bias.reshape(shape)
@@ -226,9 +227,9 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Tensor | None = None,
         raise ValueError(f"layer_norm: normalized_shape {shape} must be the input's last dimensions, "
                          f"but the input has shape {x.shape}")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    mean = x.mean(axis=axes, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
-    out = (x - mean) * (var + eps) ** -0.5
+    centered = x - x.mean(axis=axes, keepdims=True)
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    out = centered * (var + eps) ** -0.5
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias

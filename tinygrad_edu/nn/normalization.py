@@ -16,8 +16,28 @@ from ..config import get_default_dtype
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
+from .rules import GradRule, LayerRule
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+# -- the layer rule's NumPy side (training mode: batch statistics over every axis but 1) -----------
+def _normalised(x: np.ndarray, eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    axes = (0, *range(2, x.ndim))
+    std = np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    return (x - x.mean(axis=axes, keepdims=True)) / std, std, axes
+
+
+def _channel(v: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return v.reshape((1, -1) + (1,) * (x.ndim - 2))
+
+
+def batchnorm_input_grad(d: np.ndarray, x: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
+    """∂L/∂x = γ/σ · (δ − mean(δ) − x̂·mean(δ·x̂)): the batch statistics depend on x too."""
+    xhat, std, axes = _normalised(x)
+    g = d if W is None else d * _channel(W, x)
+    return (g - g.mean(axis=axes, keepdims=True)
+            - xhat * (g * xhat).mean(axis=axes, keepdims=True)) / std
 
 
 class _BatchNorm(Module):
@@ -29,6 +49,18 @@ class _BatchNorm(Module):
     bias; ``track_running_stats=False`` uses batch statistics in eval mode too.
     """
 
+    # Training mode (batch statistics); in eval mode the recorded ops differ and no rule is shown.
+    layer_rule = LayerRule(
+        forward=("{out} = ({x} − μ)/√(σ² + ε)·{W} + {b}   (μ, σ²: the batch's, per channel)",),
+        grads=(GradRule("W", "∂L/∂{W} = Σ over n, h, w of δ·x̂   (x̂ = ({x} − μ)/√(σ² + ε))",
+                        lambda d, x, **_: (d * _normalised(x)[0]).sum(axis=_normalised(x)[2])),
+               GradRule("b", "∂L/∂{b} = Σ over n, h, w of δ", lambda d, x, **_: d.sum(axis=_normalised(x)[2])),
+               GradRule("x", "∂L/∂{x} = {W}/√(σ² + ε)·(δ − mean(δ) − x̂·mean(δ·x̂))",
+                        lambda d, x, W=None, **_: batchnorm_input_grad(d, x, W))),
+        params=(("W", "weight"), ("b", "bias")),
+        ops=(("Sum", "Mul", "Neg", "BroadcastTo", "Add", "Mul", "Sum", "Mul", "Add", "PowConst",
+              "BroadcastTo", "Mul", "Reshape", "BroadcastTo", "Mul", "Reshape", "BroadcastTo", "Add"),),
+    )
     expected_ndim: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
