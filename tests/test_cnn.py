@@ -394,7 +394,8 @@ def test_a_cnn_training_step_compiles_to_the_eager_numbers_bit_for_bit():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", CompileWarning)  # it must compile, not fall back
-        (eager, eager_state), (compiled, compiled_state) = _cnn_training(False, False), _cnn_training(True, False)
+        eager, eager_state = _cnn_training(False, False)
+        compiled, compiled_state = _cnn_training(True, False)
     assert all(a.tobytes() == b.tobytes() for a, b in zip(eager, compiled))
     assert all(eager_state[k].tobytes() == compiled_state[k].tobytes() for k in eager_state)
 

@@ -120,7 +120,8 @@ CASES = {
     **{("module", name): (MODULE_RULES[name], _module_case(make)) for name, make in MODULES.items()},
     **{("module", name): (MODULE_RULES[name], _module_case(make, IMAGE))
        for name, make in IMAGE_MODULES.items()},
-    ("module", "BatchNorm1d"): (MODULE_RULES["BatchNorm1d"], _module_case(_batchnorm(nn.BatchNorm1d), min_batch=2)),
+    ("module", "BatchNorm1d"): (MODULE_RULES["BatchNorm1d"],
+                                _module_case(_batchnorm(nn.BatchNorm1d), min_batch=2)),
     ("module", "Conv2d-on-data"): (nn.Conv2d.layer_rule.data_input, _conv_on_data_case),
     ("module", "Conv2d-unpadded"): (MODULE_RULES["Conv2d"],
                                     _module_case(lambda: nn.Conv2d(2, 3, 2, bias=False), IMAGE)),

@@ -22,7 +22,7 @@ from .checks import check_bool, check_int
 from .layer import Layer
 from .layers import _activation, _initialize
 
-__all__ = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "BatchNormalization"]
+__all__: list[str] = ["Conv2D", "MaxPooling2D", "AveragePooling2D", "BatchNormalization"]
 
 
 def _to_nchw(x: Tensor, who: str) -> Tensor:
@@ -38,7 +38,7 @@ def _padding_mode(who: str, padding: str) -> str:
     return padding
 
 
-def _same_pads(size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+def _same_pads(size: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
                dilation: tuple[int, int]) -> tuple[int, int, int, int]:
     """TensorFlow's "same": out = ⌈n / s⌉; the total padding splits with the extra one after.
 

@@ -11,6 +11,7 @@ gradient).  ``nn.functional`` (import it as ``F``) has the same pieces as functi
 """
 
 from . import functional, init
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     GELU,
     Dropout,
@@ -30,7 +31,6 @@ from .layers import (
     Softplus,
     Tanh,
 )
-from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .models import MLP, Perceptron
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential

@@ -62,6 +62,11 @@ def _spread(d: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _window_size(d: np.ndarray, x: np.ndarray) -> int:
+    """kh·kw of windows that tile the input (read off the shapes)."""
+    return (x.shape[2] // d.shape[2]) * (x.shape[3] // d.shape[3])
+
+
 def maxpool_input_grad(d: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """δ goes to the input that was each window's maximum: [x = max of its window]·δ."""
     return _spread(d, x) * (x == _spread(out, x))
@@ -230,7 +235,7 @@ class AvgPool2d(_Pool2d):
     layer_rule = LayerRule(
         forward=("{out} = mean of each window of {x}",),
         grads=(GradRule("x", "∂L/∂{x} = δ / (kh·kw) spread over each window",
-                        lambda d, x, **_: _spread(d, x) / (x.shape[2] // d.shape[2] * (x.shape[3] // d.shape[3]))),),
+                        lambda d, x, **_: _spread(d, x) / _window_size(d, x)),),
         ops=(("Im2col", "Reshape", "Sum", "Mul", "Transpose"),),
         x_ndim=4, applies=_tiling_pool,
     )

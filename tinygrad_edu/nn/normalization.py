@@ -54,7 +54,8 @@ class _BatchNorm(Module):
         forward=("{out} = ({x} − μ)/√(σ² + ε)·{W} + {b}   (μ, σ²: the batch's, per channel)",),
         grads=(GradRule("W", "∂L/∂{W} = Σ over n, h, w of δ·x̂   (x̂ = ({x} − μ)/√(σ² + ε))",
                         lambda d, x, **_: (d * _normalised(x)[0]).sum(axis=_normalised(x)[2])),
-               GradRule("b", "∂L/∂{b} = Σ over n, h, w of δ", lambda d, x, **_: d.sum(axis=_normalised(x)[2])),
+               GradRule("b", "∂L/∂{b} = Σ over n, h, w of δ",
+                        lambda d, x, **_: d.sum(axis=_normalised(x)[2])),
                GradRule("x", "∂L/∂{x} = {W}/√(σ² + ε)·(δ − mean(δ) − x̂·mean(δ·x̂))",
                         lambda d, x, W=None, **_: batchnorm_input_grad(d, x, W))),
         params=(("W", "weight"), ("b", "bias")),
@@ -62,6 +63,10 @@ class _BatchNorm(Module):
               "BroadcastTo", "Mul", "Reshape", "BroadcastTo", "Mul", "Reshape", "BroadcastTo", "Add"),),
     )
     expected_ndim: tuple[int, ...] = ()
+    # Buffers (register_buffer), present when track_running_stats is True.
+    running_mean: Tensor
+    running_var: Tensor
+    num_batches_tracked: Tensor
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype: Any = None) -> None:
@@ -100,9 +105,10 @@ class _BatchNorm(Module):
         use_batch = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
-        stats = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
-        return F.batch_norm(x, *stats, self.weight, self.bias, training=use_batch,
-                            momentum=self.momentum, eps=self.eps)
+        tracked = self.track_running_stats
+        return F.batch_norm(x, self.running_mean if tracked else None,
+                            self.running_var if tracked else None, self.weight, self.bias,
+                            training=use_batch, momentum=self.momentum, eps=self.eps)
 
     def _shapes(self) -> list[str]:
         rest = {2: "", 3: ", L", 4: ", H, W"}

@@ -14,6 +14,8 @@ other: the gradient stays a graph of primitives, and second-order gradients work
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..function import Function
@@ -25,7 +27,7 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
 
 
 def _window_slices(i: int, j: int, out_h: int, out_w: int, stride: tuple[int, int],
-                   dilation: tuple[int, int]) -> tuple[slice, ...]:
+                   dilation: tuple[int, int]) -> tuple[Any, ...]:
     """The padded-input positions that kernel offset (i, j) sees, one per output position."""
     top, left = i * dilation[0], j * dilation[1]
     return (Ellipsis, slice(top, top + stride[0] * (out_h - 1) + 1, stride[0]),
@@ -77,7 +79,7 @@ class Im2col(Function):
 
 
 class Col2im(Function):
-    """x[n, c, h·s + i·d, w·s + j·d] += cols[n, h, w, c, i, j];  Im2col's adjoint, so its backward is Im2col"""
+    """x[n, c, h·s + i·d, w·s + j·d] += cols[n, h, w, c, i, j];  the adjoint: its backward is Im2col"""
 
     __slots__ = ()
 
