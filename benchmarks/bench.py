@@ -101,14 +101,14 @@ def _chain(engines: dict[str, Any], torch: Any) -> dict[str, Callable[[], float]
 
 
 def _conv(engines: dict[str, Any], torch: Any) -> dict[str, Callable[[], float]]:
-    images, params = cw.conv_data()
-    out: dict[str, Callable[[], float]] = {"numpy": cw.conv_numpy(images, params)}
+    data = cw.conv_data()
+    out: dict[str, Callable[[], float]] = {"numpy": cw.conv_numpy(*data)}
     for prefix, tg in engines.items():
-        out[prefix + "raw"] = cw.conv_raw(tg, images, params)
-        out[prefix + "nn"] = cw.conv_nn(tg, images, params)
-    out["compiled"] = lambda: cw.conv_nn(tinygrad_edu, images, params, compiled=True)
+        out[prefix + "raw"] = cw.conv_raw(tg, *data)
+        out[prefix + "nn"] = cw.conv_nn(tg, *data)
+    out["compiled"] = lambda: cw.conv_nn(tinygrad_edu, *data, compiled=True)
     if torch is not None:
-        out["torch"] = cw.conv_torch(torch, images, params)
+        out["torch"] = cw.conv_torch(torch, *data)
     return out
 
 

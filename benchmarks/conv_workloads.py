@@ -1,11 +1,13 @@
 """The convolution workload: one conv layer's training step on a batch of 64 shipped digits.
 
-Conv2d(1 -> 16, 3×3, padding 1) on (64, 1, 8, 8) images, loss = mean(out²) / 2, the
+Conv2d(1 -> 16, 3×3, padding 1) on (64, 1, 8, 8) images; the loss is sum(out · G) for a
+fixed array G, so the upstream gradient is G and the step times the layer, not a loss.  The
 gradients of the weight, the bias *and the input* (as for a layer inside a network, so the
 col2im half of the backward runs too), then an SGD update.  Variants as in workloads.py:
 
-- ``numpy``: im2col written by hand (a strided view copied into rows, one matmul forward,
-  two matmuls backward, the input gradient by kh·kw slice-adds) -- the baseline;
+- ``numpy``: im2col written by hand (kh·kw slice copies into rows, one matmul forward,
+  the output as NCHW like the layer's, two matmuls backward, the input gradient by kh·kw
+  slice-adds) -- the baseline;
 - ``raw``: ``F.conv2d`` on Tensors with the update under ``no_grad``;
 - ``nn``: ``nn.Conv2d`` and ``optim.SGD``; ``compiled``: that step through ``tg.compile``;
 - ``torch``: the same step in PyTorch (CPU), when installed.
@@ -21,7 +23,7 @@ Step = Any
 BATCH, OUT_CHANNELS, KERNEL, PAD, CONV_LR = 64, 16, 3, 1, 0.05
 
 
-def conv_data() -> tuple[np.ndarray, list[np.ndarray]]:
+def conv_data() -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
     from tinygrad_edu.data import load_digits
 
     X, _ = load_digits()
@@ -30,22 +32,27 @@ def conv_data() -> tuple[np.ndarray, list[np.ndarray]]:
     bound = 1 / np.sqrt(KERNEL * KERNEL)
     params = [rng.uniform(-bound, bound, (OUT_CHANNELS, 1, KERNEL, KERNEL)).astype(np.float32),
               rng.uniform(-bound, bound, OUT_CHANNELS).astype(np.float32)]
-    return images, params
+    upstream = (rng.standard_normal((BATCH, OUT_CHANNELS, 8, 8)) / 8**2).astype(np.float32)
+    return images, params, upstream
 
 
-def conv_numpy(images: np.ndarray, params: list[np.ndarray]) -> Step:
+def conv_numpy(images: np.ndarray, params: list[np.ndarray], G: np.ndarray) -> Step:
     W, b = (p.copy() for p in params)
     n, c, h, w = images.shape
     k, out_c = KERNEL, W.shape[0]
 
     def step() -> float:
-        xp = np.pad(images, ((0, 0), (0, 0), (PAD, PAD), (PAD, PAD)))
-        sn, sc, sh, sw = xp.strides
-        view = np.lib.stride_tricks.as_strided(xp, (n, h, w, c, k, k), (sn, sh, sw, sc, sh, sw))
-        cols = view.reshape(n * h * w, c * k * k)  # copies: one row per output position
-        out = cols @ W.reshape(out_c, -1).T + b  # (N·H·W, O)
-        loss = 0.5 * float((out * out).mean())
-        dout = out / out.size
+        xp = np.zeros((n, c, h + 2 * PAD, w + 2 * PAD), dtype=images.dtype)
+        xp[:, :, PAD:PAD + h, PAD:PAD + w] = images
+        patches = np.empty((n, h, w, c, k, k), dtype=images.dtype)
+        for i in range(k):  # one slice copy per kernel offset
+            for j in range(k):
+                patches[:, :, :, :, i, j] = xp[:, :, i:i + h, j:j + w].transpose(0, 2, 3, 1)
+        cols = patches.reshape(n * h * w, c * k * k)  # one row per output position
+        rows = cols @ W.reshape(out_c, -1).T + b  # (N·H·W, O)
+        out = rows.reshape(n, h, w, out_c).transpose(0, 3, 1, 2)  # the layer's NCHW output
+        loss = float((out * G).sum())
+        dout = G.transpose(0, 2, 3, 1).reshape(n * h * w, out_c)
         dW = (dout.T @ cols).reshape(W.shape)
         db = dout.sum(axis=0)
         dcols = (dout @ W.reshape(out_c, -1)).reshape(n, h, w, c, k, k)
@@ -62,14 +69,13 @@ def conv_numpy(images: np.ndarray, params: list[np.ndarray]) -> Step:
     return step
 
 
-def conv_raw(tg: Any, images: np.ndarray, params: list[np.ndarray]) -> Step:
+def conv_raw(tg: Any, images: np.ndarray, params: list[np.ndarray], G: np.ndarray) -> Step:
     W, b = weights = [tg.Tensor(p.copy(), requires_grad=True) for p in params]
-    x = tg.Tensor(images, requires_grad=True)
+    x, upstream = tg.Tensor(images, requires_grad=True), tg.Tensor(G)
     F = tg.nn.functional
 
     def step() -> float:
-        out = F.conv2d(x, W, b, padding=PAD)
-        loss = 0.5 * (out * out).mean()
+        loss = (F.conv2d(x, W, b, padding=PAD) * upstream).sum()
         x.grad = W.grad = b.grad = None
         loss.backward()
         with tg.no_grad():
@@ -80,17 +86,17 @@ def conv_raw(tg: Any, images: np.ndarray, params: list[np.ndarray]) -> Step:
     return step
 
 
-def conv_nn(tg: Any, images: np.ndarray, params: list[np.ndarray], compiled: bool = False) -> Step:
+def conv_nn(tg: Any, images: np.ndarray, params: list[np.ndarray], G: np.ndarray,
+            compiled: bool = False) -> Step:
     layer = tg.nn.Conv2d(1, OUT_CHANNELS, KERNEL, padding=PAD)
     layer.weight.data[...], layer.bias.data[...] = params
     opt = tg.optim.SGD(layer.parameters(), lr=CONV_LR)
-    x = tg.Tensor(images, requires_grad=True)
+    x, upstream = tg.Tensor(images, requires_grad=True), tg.Tensor(G)
 
     def step() -> Any:
         opt.zero_grad()
         x.grad = None
-        out = layer(x)
-        loss = 0.5 * (out * out).mean()
+        loss = (layer(x) * upstream).sum()
         loss.backward()
         opt.step()
         return loss
@@ -99,19 +105,18 @@ def conv_nn(tg: Any, images: np.ndarray, params: list[np.ndarray], compiled: boo
     return lambda: run().item()
 
 
-def conv_torch(torch: Any, images: np.ndarray, params: list[np.ndarray]) -> Step:
+def conv_torch(torch: Any, images: np.ndarray, params: list[np.ndarray], G: np.ndarray) -> Step:
     layer = torch.nn.Conv2d(1, OUT_CHANNELS, KERNEL, padding=PAD)
     with torch.no_grad():
         layer.weight.copy_(torch.from_numpy(params[0]))
         layer.bias.copy_(torch.from_numpy(params[1]))
     opt = torch.optim.SGD(layer.parameters(), lr=CONV_LR)
-    x = torch.from_numpy(images).requires_grad_(True)
+    x, upstream = torch.from_numpy(images).requires_grad_(True), torch.from_numpy(G)
 
     def step() -> float:
         opt.zero_grad()
         x.grad = None
-        out = layer(x)
-        loss = 0.5 * (out * out).mean()
+        loss = (layer(x) * upstream).sum()
         loss.backward()
         opt.step()
         return loss.item()

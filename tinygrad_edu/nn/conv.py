@@ -98,9 +98,10 @@ def patches_weight_grad(d: np.ndarray, x: np.ndarray, W: np.ndarray) -> np.ndarr
 
 
 # What conv2d records after the patches (one group): W reshaped and transposed, the matmul,
-# the result put back to (N, OH, OW, O) and then channels first.
-_CONV_MATMUL = ("Reshape", "Transpose", "MatMul", "Reshape", "Transpose")
-_CONV_BIAS = (("Reshape", "BroadcastTo", "Add"), ())
+# the bias (or none), the result put back to (N, OH, OW, O) and then channels first.
+_CONV_MATMUL = ("Reshape", "Transpose", "MatMul")
+_CONV_BIAS = (("BroadcastTo", "Add"), ())
+_CONV_NCHW = ("Reshape", "Transpose")
 
 
 def _tiling_pool(nodes: Any, roles: dict[str, Tensor]) -> bool:
@@ -126,7 +127,7 @@ class Conv2d(Module):
                GradRule("x", "∂L/∂{x} = δ ⋆ flip({W})   (a full convolution: col2im({W}ᵀ·δ))",
                         lambda d, x, W, **_: conv_input_grad(d, x, W))),
         params=(("W", "weight"), ("b", "bias")),
-        ops=tuple(("Im2col", "Reshape") + _CONV_MATMUL + bias for bias in _CONV_BIAS),
+        ops=tuple(("Im2col", "Reshape") + _CONV_MATMUL + bias + _CONV_NCHW for bias in _CONV_BIAS),
         applies=_unit_conv,
         # On data (the first layer) im2col is not recorded: the layer sees a constant patch
         # matrix, one row per output pixel, and its rule is the Linear rule on those rows.
@@ -136,7 +137,7 @@ class Conv2d(Module):
                             lambda d, x, W, **_: patches_weight_grad(d, x, W)),
                    GradRule("b", "∂L/∂{b} = Σ over n, h, w of δ", lambda d, **_: d.sum(axis=(0, 2, 3)))),
             params=(("W", "weight"), ("b", "bias")),
-            ops=tuple(_CONV_MATMUL + bias for bias in _CONV_BIAS),
+            ops=tuple(_CONV_MATMUL + bias + _CONV_NCHW for bias in _CONV_BIAS),
             applies=_patch_matrix,
         ),
     )

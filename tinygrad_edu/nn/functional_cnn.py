@@ -87,19 +87,18 @@ def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any =
     cols = _windows(x, (kh, kw), stride, padding, dilation, "conv2d")
     out_h, out_w = cols.shape[1:3]
     rows, k = n * out_h * out_w, group_c * kh * kw
+    if bias is not None and bias.shape != (out_c,):
+        raise ValueError(f"conv2d: the bias must have shape ({out_c},), one per output channel, "
+                         f"got {bias.shape}")
     if groups == 1:  # (N·OH·OW, C·kh·kw) @ (C·kh·kw, O): one BLAS call
         out = cols.reshape(rows, k) @ weight.reshape(out_c, k).T
     else:  # (g, N·OH·OW, C/g·kh·kw) @ (g, C/g·kh·kw, O/g), then the groups side by side
         patches = cols.reshape(rows, groups, k).permute(1, 0, 2)
         out = (patches @ weight.reshape(groups, out_c // groups, k).permute(0, 2, 1))
-        out = out.permute(1, 0, 2)
-    out = out.reshape(n, out_h, out_w, out_c).permute(0, 3, 1, 2)  # channels first, as NCHW
-    if bias is None:
-        return out
-    if bias.shape != (out_c,):
-        raise ValueError(f"conv2d: the bias must have shape ({out_c},), one per output channel, "
-                         f"got {bias.shape}")
-    return out + bias.reshape(out_c, 1, 1)
+        out = out.permute(1, 0, 2).reshape(rows, out_c)
+    if bias is not None:  # one bias per column, added while the rows are contiguous
+        out = out + bias
+    return out.reshape(n, out_h, out_w, out_c).permute(0, 3, 1, 2)  # channels first, as NCHW
 
 
 def _pool_settings(who: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
