@@ -345,6 +345,8 @@ def test_keras_batch_normalization_moving_statistics_follow_keras(float64_defaul
     moving_mean, moving_var = layer._buffers["moving_mean"].data, layer._buffers["moving_variance"].data
     np.testing.assert_allclose(moving_mean, 0.1 * x.mean(axis=(0, 1, 2)), rtol=1e-12)
     np.testing.assert_allclose(moving_var, 0.9 + 0.1 * x.var(axis=(0, 1, 2)), rtol=1e-12)  # biased
+    assert [w.shape for w in layer.get_weights()] == [(3,)] * 4  # gamma, beta, moving mean, variance
+    assert len(layer.non_trainable_weights) == 2
     inference = layer(tg.Tensor(x))  # outside fit: the moving statistics
     np.testing.assert_allclose(inference.data, (x - moving_mean) / np.sqrt(moving_var + 1e-3),
                                rtol=1e-10)

@@ -205,6 +205,19 @@ class BatchNormalization(Layer):
     def built(self) -> bool:
         return "moving_mean" in self._buffers
 
+    # As Keras: the moving statistics are weights too, non-trainable ones (in get_weights order).
+    @property
+    def weights(self) -> list[Tensor]:
+        return [*self.parameters(), *self._buffers.values()]
+
+    @property
+    def non_trainable_weights(self) -> list[Tensor]:
+        return [w for w in self.weights if not w.requires_grad]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """gamma, beta, moving_mean, moving_variance (copies), as Keras."""
+        return [w.data.copy() for w in self.weights]
+
     def build(self, channels: int) -> None:
         """gamma (ones), beta (zeros), moving_mean (zeros) and moving_variance (ones)."""
         dtype = get_default_dtype()

@@ -79,7 +79,9 @@ class Max(Function):
     saves_output = True  # backward compares x with the output: changing it in place must stop it
 
     def forward(ctx, x, axis, keepdims):
-        return x.max(axis=axis, keepdims=keepdims)
+        out = x.max(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)  # the max with the reduced axes kept (backward reads the output)
+        return out if keepdims else np.squeeze(out, axis=axis)
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
