@@ -410,3 +410,13 @@ def test_a_batchnorm_step_runs_eagerly_with_the_reason_and_the_same_numbers():
         compiled, compiled_state = _cnn_training(True, True)
     assert all(a.tobytes() == b.tobytes() for a, b in zip(eager, compiled))
     assert all(eager_state[k].tobytes() == compiled_state[k].tobytes() for k in eager_state)
+
+
+def test_max_pool_padding_is_not_an_anomaly():
+    """The padding never wins a max, and detect_anomaly does not take it for an overflow."""
+    x = tg.Tensor(-np.arange(16.0).reshape(1, 1, 4, 4) - 1e6, requires_grad=True)
+    with tg.detect_anomaly():
+        out = F.max_pool2d(x, 3, stride=2, padding=1)
+        out.sum().backward()
+    np.testing.assert_array_equal(out.data[0, 0], [[-1e6, -1e6 - 1], [-1e6 - 4, -1e6 - 5]])
+    assert x.grad.data.sum() == 4.0  # one winner per window, all of them real pixels

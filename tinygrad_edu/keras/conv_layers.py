@@ -16,7 +16,7 @@ import numpy as np
 
 from ..config import get_default_dtype
 from ..nn import functional as F
-from ..nn.functional_cnn import _pair
+from ..nn.functional_cnn import _pair, lowest
 from ..tensor import Tensor
 from .checks import check_bool, check_int
 from .layer import Layer
@@ -157,7 +157,7 @@ class MaxPooling2D(_Pooling2D):
 
     def pool(self, images: Tensor, pads: tuple[int, int, int, int]) -> Tensor:
         if any(pads):  # "same": the padding never wins a max
-            images = F.pad(images, pads, value=-math.inf)
+            images = F.pad(images, pads, value=lowest(images.dtype))
         return F.max_pool2d(images, self.pool_size, self.strides)
 
 

@@ -8,7 +8,6 @@ Shapes are checked first so that a wrong input fails here, naming the shapes.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -115,19 +114,26 @@ def _pool_settings(who: str, kernel_size: Any, stride: Any, padding: Any, dilati
     return kernel, stride, padding, _pair(dilation, who, "dilation", 1)
 
 
+def lowest(dtype: np.dtype) -> float:
+    """The most negative finite value of a float dtype: max pooling's padding."""
+    return float(np.finfo(dtype).min)
+
+
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False) -> Tensor:
     """out[n, c, h, w] = max over the window of x at (h·s, w·s);  stride defaults to kernel_size
 
-    The padding is -inf (as PyTorch), so it never wins a max; the gradient goes to the
-    window's maximum (shared equally between exact ties).
+    The padding is the lowest finite number of the dtype, so it never wins a max (PyTorch
+    pads with -inf; a finite value gives the same result and keeps ``detect_anomaly`` from
+    taking the padding for an overflow).  The gradient goes to the window's maximum (shared
+    equally between exact ties).
     """
     x = _as_float(input)
     _check_nchw(x, "max_pool2d")
     kernel, stride, padding, dilation = _pool_settings("max_pool2d", kernel_size, stride,
                                                        padding, dilation, ceil_mode)
     if padding != (0, 0):
-        x = pad(x, (padding[1], padding[1], padding[0], padding[0]), value=-math.inf)
+        x = pad(x, (padding[1], padding[1], padding[0], padding[0]), value=lowest(x.dtype))
     cols = _windows(x, kernel, stride, (0, 0), dilation, "max_pool2d")
     n, out_h, out_w, c, kh, kw = cols.shape
     return cols.reshape(n, out_h, out_w, c, kh * kw).max(axis=-1).permute(0, 3, 1, 2)
