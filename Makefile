@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo docs figures bench lint clean
+.PHONY: test demo docs figures notebooks bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ docs: $(STAMP)
 # The docs' pictures, traces and numbers, regenerated from the examples (about 4 minutes).
 figures: $(STAMP)
 	$(BIN)/python docs/gen_figures.py --full
+
+# The guide's notebooks, made from the chapters and executed (about 15 seconds).
+notebooks: $(STAMP)
+	$(BIN)/python docs/gen_notebooks.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import creation as _creation  # for __all__
-from . import data, nn, optim, utils  # subpackages, like torch.nn / torch.optim / torch.utils
+from . import data, func, nn, optim, utils  # subpackages, like torch.nn / torch.func / torch.optim
 from . import functional as _functional  # for __all__
 from . import random as random
 from . import tensor_functions as _tensor_functions  # for __all__
@@ -37,6 +37,7 @@ from .config import (
 from .creation import *  # noqa: F403  tensor, zeros, ones, ... (creation.__all__)
 from .device import accelerator, backends, cuda, device, get_default_device, set_default_device
 from .explain import explain
+from .explain_forward import explain_forward
 from .function import Function
 from .functional import *  # noqa: F403  exp, log, relu, softmax, ... (functional.__all__)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -80,6 +81,7 @@ __all__ = [
     *(n for n in _functional.__all__ if not hasattr(builtins, n)),
     "float32", "float64", "int64", "int32", "int16", "int8", "uint8",
     "device", "cuda", "accelerator", "backends",
-    "set_default_device", "get_default_device", "save", "load", "explain", "nn", "optim", "data",
-    "utils", "viz", "keras",
+    "set_default_device", "get_default_device", "save", "load", "explain", "explain_forward",
+    "nn", "optim", "data",
+    "utils", "viz", "keras", "func",
 ]

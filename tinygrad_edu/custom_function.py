@@ -26,7 +26,7 @@ from . import function
 from .config import Config, no_grad
 from .inplace import take_new_node
 from .operands import where
-from .ops.shape import normalize_index
+from .ops.shape import Concatenate, normalize_index
 from .tensor import Tensor
 
 
@@ -63,6 +63,13 @@ class Function:
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
         raise NotImplementedError("an autograd.Function must define @staticmethod backward(ctx, "
                                   "*grad_outputs)")
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: Any) -> Any:
+        """Forward mode's rule (optional): one tangent per argument of forward (zeros for a
+        Tensor without one, None for other arguments, as PyTorch passes them) in, the
+        output's tangent (a tuple for several outputs) out, in Tensor operations."""
+        raise NotImplementedError("forward mode needs jvp")  # PyTorchStyleNode.jvp names the Function
 
     @classmethod
     def apply(cls, *args: Any) -> Any:
@@ -148,6 +155,30 @@ class PyTorchStyleNode(function.Function):
                 f"{len(self.is_tensor)} arguments; return one per argument (None for "
                 "non-tensors and for inputs that need no gradient)")
         return tuple(g for g, is_tensor in zip(grads, self.is_tensor) if is_tensor)
+
+    def jvp(self, *tangents: Tensor | None) -> Tensor:
+        """The Function's ``@staticmethod jvp``, given one tangent per argument of forward;
+        the tangents of several outputs are packed as their values are."""
+        if self.fn.jvp is Function.jvp:
+            raise NotImplementedError(
+                f"{self.name} defines no jvp; forward mode (tg.func.jvp, jacfwd, hessian, hvp) "
+                "needs it: define @staticmethod jvp(ctx, *tangents) beside backward, returning "
+                "the output's tangent (as torch.autograd.Function's jvp)")
+        given = iter(zip(self.inputs, tangents))
+        per_argument: list[Tensor | None] = []
+        for is_tensor in self.is_tensor:
+            if not is_tensor:
+                per_argument.append(None)
+                continue
+            x, t = next(given)
+            per_argument.append(Tensor(np.zeros(x.shape, dtype=x.dtype)) if t is None else t)
+        out = self.fn.jvp(self, *per_argument)
+        if self.layout is None:
+            return out
+        outs = out if isinstance(out, (tuple, list)) else (out,)
+        parts = [(t if isinstance(t, Tensor) else Tensor(np.zeros(shape) if t is None else t))
+                 .reshape(-1) for (shape, _, _, pack), t in zip(self.layout, outs) if pack]
+        return Concatenate.apply(*parts, axis=0)
 
 
 def _several_outputs(ctx: PyTorchStyleNode, outs: list[Tensor], recording: bool) -> tuple[Tensor, ...]:

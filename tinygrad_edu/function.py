@@ -37,7 +37,8 @@ class Function:
     is ``ctx.saved_tensors``.  Return ``None`` for inputs that need no gradient
     (``ctx.needs_input_grad`` tells which do).  ``rules`` holds the local derivative of the
     output with respect to each input, as text; the chain-rule trace and the graph pictures
-    print it.
+    print it.  For forward mode, ``jvp(ctx, *tangents)`` beside backward returns the output's
+    tangent from one tangent per input (None for a zero one); ``jvp_rules`` is its text.
 
     Example -- a cube op with its rule next to its backward::
 
@@ -56,6 +57,8 @@ class Function:
     """
 
     rules: ClassVar[tuple[str, ...]] = ()
+    # The forward-mode rule as text (``ż = ẋ·y + x·ẏ``), for the forward trace and pictures.
+    jvp_rules: ClassVar[tuple[str, ...]] = ()
     # True when output element k depends only on input element k (inputs of the output's
     # shape): the Jacobian is diagonal, so backward(ones) *is* the local derivative.
     elementwise: ClassVar[bool] = False
@@ -96,6 +99,17 @@ class Function:
 
     def backward(ctx, grad_out: Tensor) -> Any:
         raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad_out)")
+
+    def jvp(ctx, *tangents: Tensor | None) -> Tensor:
+        """Forward mode's rule: the output's tangent ż from the inputs' tangents (None: zero).
+
+        Written with Tensor operations, like ``backward``, reading the same ``ctx``.  An op
+        without one cannot take part in forward mode (``tg.func.jvp``, ``jacfwd``, ``hvp``).
+        """
+        raise NotImplementedError(
+            f"{ctx.name} defines no jvp; forward mode (tg.func.jvp, jacfwd, hessian, "
+            "hvp) needs each op's forward rule: define jvp(ctx, *tangents) beside backward, "
+            "returning the output's tangent (one tangent per input, None meaning zero)")
 
     @classmethod
     def apply(cls, *inputs: Tensor, **options: Any) -> Tensor:

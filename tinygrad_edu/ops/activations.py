@@ -23,6 +23,7 @@ class ReLU(Function):
     __slots__ = ()
 
     rules = ("∂relu(x)/∂x = [x>0]",)
+    jvp_rules = ("ż = [x>0]·ẋ",)
     elementwise = True
 
     def forward(ctx, x):
@@ -32,6 +33,11 @@ class ReLU(Function):
         (x,) = ctx.inputs
         # derived(): a compiled step (tg.compile) recomputes the mask on every call
         return Mul.apply(grad_out, Tensor._from_op(derived(relu_mask, x.data, grad_out.dtype), None))
+
+    def jvp(ctx, tx):
+        """ż = [x>0]·ẋ"""
+        (x,) = ctx.inputs
+        return Mul.apply(tx, Tensor._from_op(derived(relu_mask, x.data, tx.dtype), None))
 
 
 def relu_mask(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -45,6 +51,7 @@ class Sigmoid(Function):
     __slots__ = ()
 
     rules = ("∂σ(x)/∂x = σ(x)·(1-σ(x))",)
+    jvp_rules = ("ż = σ(x)·(1-σ(x))·ẋ",)
     elementwise = True
     saves_output = True
 
@@ -57,6 +64,11 @@ class Sigmoid(Function):
         z = ctx.output
         return Mul.apply(Mul.apply(grad_out, z), _one_minus(z))  # grad_out * z * (1 - z)
 
+    def jvp(ctx, tx):
+        """ż = z·(1 - z)·ẋ"""
+        z = ctx.output
+        return Mul.apply(Mul.apply(tx, z), _one_minus(z))
+
 
 class Tanh(Function):
     """z = tanh(x);  dz/dx = 1 - z**2"""
@@ -64,6 +76,7 @@ class Tanh(Function):
     __slots__ = ()
 
     rules = ("∂tanh(x)/∂x = 1-tanh²(x)",)
+    jvp_rules = ("ż = (1-tanh²(x))·ẋ",)
     elementwise = True
     saves_output = True
 
@@ -73,6 +86,11 @@ class Tanh(Function):
     def backward(ctx, grad_out):
         z = ctx.output
         return Mul.apply(grad_out, _one_minus(Mul.apply(z, z)))  # grad_out * (1 - z * z)
+
+    def jvp(ctx, tx):
+        """ż = (1 - z²)·ẋ"""
+        z = ctx.output
+        return Mul.apply(tx, _one_minus(Mul.apply(z, z)))
 
 
 class LogSoftmax(Function):
@@ -85,6 +103,7 @@ class LogSoftmax(Function):
     __slots__ = ()
 
     rules = ("∂logsoftmax(x)ᵢ/∂xⱼ = [i=j] - softmax(x)ⱼ",)
+    jvp_rules = ("ż = ẋ - Σⱼ softmax(x)ⱼ·ẋⱼ",)
     saves_output = True
 
     def forward(ctx, x, axis):
@@ -96,6 +115,11 @@ class LogSoftmax(Function):
         softmax = ctx.output.exp()
         return grad_out - softmax * grad_out.sum(axis=axis, keepdims=True)
 
+    def jvp(ctx, tx):
+        """ż = ẋ - Σⱼ softmax(x)ⱼ ẋⱼ  (along axis: the Jacobian I - 1·softmaxᵀ, applied to ẋ)"""
+        softmax = ctx.output.exp()
+        return tx - (softmax * tx).sum(axis=ctx.options["axis"], keepdims=True)
+
 
 class Step(Function):
     """z = 1 if x >= 0 else 0 (Heaviside);  dz/dx = 0 everywhere it is defined"""
@@ -103,6 +127,7 @@ class Step(Function):
     __slots__ = ()
 
     rules = ("∂step(x)/∂x = 0",)
+    jvp_rules = ("ż = 0",)
     elementwise = True
 
     def forward(ctx, x):
@@ -110,6 +135,10 @@ class Step(Function):
 
     def backward(ctx, grad_out):
         return grad_out * 0.0
+
+    def jvp(ctx, tx):
+        """ż = 0·ẋ (flat wherever it is defined)"""
+        return tx * 0.0
 
 
 def _one_minus(z: Tensor) -> Tensor:

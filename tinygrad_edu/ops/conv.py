@@ -69,6 +69,7 @@ class Im2col(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂im2col(x)/∂x: G ↦ col2im(G) (overlapping windows add up)",)
+    jvp_rules = ("ż = im2col(ẋ)",)
 
     def forward(ctx, x, kernel_size, stride, padding, dilation):
         return im2col_array(x, kernel_size, stride, padding, dilation)
@@ -90,6 +91,7 @@ class Col2im(Function):
     saves_nothing = True
 
     rules = ("∂col2im(G)/∂G: X ↦ im2col(X)",)
+    jvp_rules = ("ż = col2im(ġ)",)
 
     def forward(ctx, cols, input_shape, kernel_size, stride, padding, dilation):
         n, c, h, w = input_shape
@@ -121,6 +123,7 @@ class Pad(Function):
     saves_nothing = True
 
     rules = ("∂pad(x)/∂x = crop the padding off",)
+    jvp_rules = ("ż = pad(ẋ) with zeros",)
 
     def forward(ctx, x, widths, value):
         return np.pad(x, widths, constant_values=value)

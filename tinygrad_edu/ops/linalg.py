@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor
-from .elementwise import Mul
+from .elementwise import Mul, tangent_sum
 from .reduce import sum_to
 from .shape import Transpose, broadcast_shape
 
@@ -40,6 +40,7 @@ class MatMul(Function):
     __slots__ = ()
 
     rules = ("∂(X@Y)/∂X: G ↦ G@Yᵀ", "∂(X@Y)/∂Y: G ↦ Xᵀ@G")
+    jvp_rules = ("ż = ẋ@y + x@ẏ",)
 
     def forward(ctx, x, y):
         return x @ y
@@ -57,6 +58,13 @@ class MatMul(Function):
         gx = MatMul.apply(grad_out, _mT(y)) if need_x else None
         gy = _right_grad(x, grad_out, y) if need_y else None
         return gx, gy
+
+    def jvp(ctx, tx, ty):
+        """Ż = Ẋ@Y + X@Ẏ  (the product rule; NumPy's 1-D and batch rules apply to each term)"""
+        x, y = ctx.inputs
+        from_x = None if tx is None else MatMul.apply(tx, y)
+        from_y = None if ty is None else MatMul.apply(x, ty)
+        return tangent_sum(from_x, from_y)  # both terms have the output's shape
 
 
 def _general_backward(x: Tensor, y: Tensor, grad_out: Tensor, need_x: bool,

@@ -59,6 +59,7 @@ class Sum(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂Σx/∂xᵢ = 1",)
+    jvp_rules = ("ż = Σ ẋ",)
 
     def forward(ctx, x, axis, keepdims):
         return x.sum(axis=axis, keepdims=keepdims)
@@ -68,6 +69,10 @@ class Sum(Function):
         kept = _kept_shape(x.shape, ctx.options["axis"])
         return _spread(grad_out, kept, x.shape)
 
+    def jvp(ctx, tx):
+        """ż = Σ ẋ over the same axes"""
+        return Sum.apply(tx, **ctx.options)
+
 
 class Max(Function):
     """z = max of x over axis;  dz/dx = 1/k at the k positions holding the max, else 0"""
@@ -75,12 +80,13 @@ class Max(Function):
     __slots__ = ()
 
     rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
+    jvp_rules = ("ż = Σ ẋ·[x = max]/count(max)",)
 
     saves_output = True  # backward compares x with the output: changing it in place must stop it
 
     def forward(ctx, x, axis, keepdims):
         out = x.max(axis=axis, keepdims=True)
-        ctx.save_for_backward(out)  # the max with the reduced axes kept (backward reads the output)
+        ctx.save_for_backward(out)  # the kept-dims max, for jvp (backward reads the output)
         return out if keepdims else np.squeeze(out, axis=axis)
 
     def backward(ctx, grad_out):
@@ -92,6 +98,15 @@ class Max(Function):
         kept = _kept_shape(x.shape, ctx.options["axis"])
         spread = _spread(grad_out, kept, x.shape)
         return spread * Tensor._from_op(share, None)
+
+    def jvp(ctx, tx):
+        """ż = Σ ẋ·[x = max]/count(max): the winners' tangent (ties share it, as in backward)"""
+        (x,) = ctx.inputs
+        (kept_max,) = ctx.saved_tensors
+        winners = x.data == kept_max
+        share = winners / winners.sum(axis=ctx.options["axis"], keepdims=True)
+        picked = tx * Tensor._from_op(share.astype(tx.dtype), None)
+        return Sum.apply(picked, **ctx.options)
 
 
 def max_share(x: np.ndarray, out: np.ndarray, axis: tuple[int, ...], keepdims: bool,

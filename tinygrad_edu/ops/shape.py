@@ -157,12 +157,17 @@ class Reshape(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂reshape(x)/∂x = reshape back",)
+    jvp_rules = ("ż = reshape(ẋ)",)
 
     def forward(ctx, x, shape):
         return x.reshape(shape)
 
     def backward(ctx, grad_out):
         return Reshape.apply(grad_out, shape=ctx.inputs[0].shape)  # the shape is valid: x's
+
+    def jvp(ctx, tx):
+        """ż = reshape(ẋ): a linear op moves the tangent as it moves the values"""
+        return Reshape.apply(tx, **ctx.options)
 
 
 class Transpose(Function):
@@ -173,6 +178,7 @@ class Transpose(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂transpose(x)/∂x = transpose back",)
+    jvp_rules = ("ż = transpose(ẋ)",)
 
     def forward(ctx, x, axes):
         return x.transpose(axes)
@@ -181,6 +187,10 @@ class Transpose(Function):
         axes = ctx.options["axes"]
         inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))  # argsort, in Python
         return Transpose.apply(grad_out, axes=inverse)
+
+    def jvp(ctx, tx):
+        """ż = transpose(ẋ) with the same permutation"""
+        return Transpose.apply(tx, **ctx.options)
 
 
 class BroadcastTo(Function):
@@ -191,12 +201,17 @@ class BroadcastTo(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂broadcast(x)/∂x = sum over the broadcast axes",)
+    jvp_rules = ("ż = broadcast(ẋ)",)
 
     def forward(ctx, x, shape):
         return broadcast_view(x, shape)
 
     def backward(ctx, grad_out):
         return grad_out.sum_to(ctx.inputs[0].shape)
+
+    def jvp(ctx, tx):
+        """ż = broadcast(ẋ) to the same shape"""
+        return BroadcastTo.apply(tx, **ctx.options)
 
 
 class GetItem(Function):
@@ -205,6 +220,7 @@ class GetItem(Function):
     __slots__ = ()
 
     rules = ("∂x[i]/∂x = scatter-add into the indexed positions",)
+    jvp_rules = ("ż = ẋ[i]",)
 
     def forward(ctx, x, index):
         return np.asarray(x[index])
@@ -213,6 +229,10 @@ class GetItem(Function):
         (x,) = ctx.inputs
         return ScatterAdd.apply(grad_out, index=ctx.options["index"], shape=x.shape)
 
+    def jvp(ctx, tx):
+        """ż = ẋ[index]"""
+        return GetItem.apply(tx, **ctx.options)
+
 
 class ScatterAdd(Function):
     """z = zeros(shape) with g added at index -- GetItem's adjoint;  dz/dg = g picked at index"""
@@ -220,6 +240,7 @@ class ScatterAdd(Function):
     __slots__ = ()
 
     rules = ("∂scatter(g)/∂g = pick the indexed positions",)
+    jvp_rules = ("ż = scatter(ġ)",)
 
     def forward(ctx, g, index, shape):
         out = np.zeros(shape, dtype=g.dtype)
@@ -232,6 +253,10 @@ class ScatterAdd(Function):
     def backward(ctx, grad_out):
         return grad_out[ctx.options["index"]]
 
+    def jvp(ctx, tangent):
+        """ż = scatter-add of ġ into zeros at the same index"""
+        return ScatterAdd.apply(tangent, **ctx.options)
+
 
 class Concatenate(Function):
     """z = [x1, x2, ...] joined along axis;  each input gets its own slice of the gradient"""
@@ -239,6 +264,7 @@ class Concatenate(Function):
     __slots__ = ()
 
     rules = ("∂concat(x…)/∂xₖ = the k-th slice",)
+    jvp_rules = ("ż = concat(ẋ…)",)
 
     def forward(ctx, *xs, axis):
         return np.concatenate(xs, axis=axis)
@@ -253,6 +279,13 @@ class Concatenate(Function):
             start = stop
         return tuple(grads)
 
+    def jvp(ctx, *tangents):
+        """ż = [ẋ1, ẋ2, ...] joined along the same axis (zeros for a zero tangent)"""
+        dtype = next(t for t in tangents if t is not None).dtype
+        parts = [Tensor._from_op(np.zeros(x.shape, dtype=dtype), None) if t is None else t
+                 for x, t in zip(ctx.inputs, tangents)]
+        return Concatenate.apply(*parts, **ctx.options)
+
 
 class Cast(Function):
     """z = x converted to another dtype;  the gradient is converted back"""
@@ -262,6 +295,7 @@ class Cast(Function):
     saves_nothing = True  # backward uses only shapes/options: a second backward may run it
 
     rules = ("∂cast(x)/∂x = 1 (cast back)",)
+    jvp_rules = ("ż = cast(ẋ)",)
     elementwise = True
 
     def forward(ctx, x, dtype):
@@ -269,3 +303,7 @@ class Cast(Function):
 
     def backward(ctx, grad_out):
         return grad_out.astype(ctx.inputs[0].dtype)
+
+    def jvp(ctx, tx):
+        """ż = ẋ converted to the output's dtype"""
+        return Cast.apply(tx, **ctx.options)
