@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import conv_workloads as cw
 import harness  # (pins BLAS threads before numpy loads)
 import workloads as w
 
@@ -39,7 +40,8 @@ import tinygrad_edu
 HERE = pathlib.Path(__file__).resolve().parent
 # The targets of issue 17 (section 3): ratio to hand-written NumPy, eager and compiled.
 TARGETS = {"mlp32": (1.8, 1.15), "mlp128": (1.30, 1.08), "mlp1024": (1.10, 1.05),
-           "xor": (6.5, 2.0), "4x4": (9.3, 2.5), "chain": (8.0, None), "rss": (1.3, 1.3)}
+           "xor": (6.5, 2.0), "4x4": (9.3, 2.5), "chain": (8.0, None), "rss": (1.3, 1.3),
+           "conv": (2.0, None)}  # issue 16: a conv layer within 2x of hand-written im2col
 VARIANTS = ("numpy", "raw", "nn", "compiled", "torch", "base raw", "base nn")
 
 
@@ -98,6 +100,18 @@ def _chain(engines: dict[str, Any], torch: Any) -> dict[str, Callable[[], float]
     return out
 
 
+def _conv(engines: dict[str, Any], torch: Any) -> dict[str, Callable[[], float]]:
+    data = cw.conv_data()
+    out: dict[str, Callable[[], float]] = {"numpy": cw.conv_numpy(*data)}
+    for prefix, tg in engines.items():
+        out[prefix + "raw"] = cw.conv_raw(tg, *data)
+        out[prefix + "nn"] = cw.conv_nn(tg, *data)
+    out["compiled"] = lambda: cw.conv_nn(tinygrad_edu, *data, compiled=True)
+    if torch is not None:
+        out["torch"] = cw.conv_torch(torch, *data)
+    return out
+
+
 WORKLOADS = [
     Workload("mlp32", "MLP 784-128-10 step, batch 32", "ms", _mlp(32)),
     Workload("mlp128", "MLP 784-128-10 step, batch 128", "ms", _mlp(128)),
@@ -105,6 +119,7 @@ WORKLOADS = [
     Workload("xor", "XOR 2-4-1, 2000 epochs", "ms", _xor),
     Workload("4x4", "4x4 (a*b+c).sum().backward()", "us", _small),
     Workload("chain", "10^5-op chain x = x * 1.0001, fwd+bwd", "s", _chain),
+    Workload("conv", "Conv2d 1→16 3×3 step (dx, dW, db), batch of 64 digits", "ms", _conv),
 ]
 KEYS = [wl.key for wl in WORKLOADS] + ["rss"]
 

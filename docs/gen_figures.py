@@ -48,7 +48,7 @@ EXAMPLE_NAMES = (
     "perceptron_gates", "activations", "backprop_by_hand_vs_autograd", "xor_mlp",
     "keras_and_pytorch_style", "init_schemes", "optimizers", "universal_approximation",
     "regression", "classification", "autoencoder", "transfer_learning", "custom_op",
-    "higher_order", "forward_vs_reverse",
+    "higher_order", "cnn_digits", "forward_vs_reverse",
 )
 # What an example may leave in its folder for the site; anything else (.dot, .npz...) is dropped,
 # and so is any picture no page shows (the output and the numbers are always kept).

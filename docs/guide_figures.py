@@ -198,4 +198,8 @@ def write(folder: pathlib.Path) -> list[pathlib.Path]:
     save("tutorial_layers_backward.svg", lambda p: viz.save_graph(loss, p, show="backward"))
     save("tutorial_layers.md", lambda p: p.write_text(tutorial_table(view, tutorial_backward(w, X, y)),
                                                       encoding="utf-8"))
+
+    import im2col_figure  # matplotlib, only here: a convolution as a matmul on patches (chapter 10)
+
+    save("im2col.png", im2col_figure.draw)
     return written

@@ -174,3 +174,52 @@ def basic_index(shape: tuple[int, ...]) -> st.SearchStrategy:
 
 def shapes_of(arrays_: Sequence[np.ndarray]) -> tuple[tuple[int, ...], ...]:
     return tuple(a.shape for a in arrays_)
+
+
+# -- images for the convolution and pooling rows (kept tiny: gradcheck is O(size²)) ------------------
+@st.composite
+def conv_inputs(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    """An (N, C, H, W) image batch and an (O, C/groups, kh, kw) weight, groups 1 or 2."""
+    groups = draw(st.sampled_from([1, 2]))
+    n, in_per_group, out_per_group = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(kh, 5)), draw(st.integers(kw, 5))
+    x = draw(arrays((n, in_per_group * groups, h, w)))
+    weight = draw(arrays((out_per_group * groups, in_per_group, kh, kw)))
+    return x, weight
+
+
+def _fits(kernel: tuple[int, int], size: tuple[int, int], p: dict) -> bool:
+    return all(p["dilation"] * (k - 1) + 1 <= n + 2 * p["padding"] for k, n in zip(kernel, size))
+
+
+def conv_params(shapes_: tuple[tuple[int, ...], ...]) -> st.SearchStrategy[dict]:
+    """stride, padding, dilation for which the kernel fits the padded input; groups from the shapes."""
+    x, weight = shapes_
+    return st.fixed_dictionaries({
+        "stride": st.sampled_from([1, 2, (1, 2)]), "padding": st.integers(0, 2),
+        "dilation": st.sampled_from([1, 2]),
+    }).filter(lambda p: _fits(weight[2:], x[2:], p)).map(lambda p: {**p, "groups": x[1] // weight[1]})
+
+
+def image(elements: st.SearchStrategy[float] = REAL, unique: bool = False
+          ) -> st.SearchStrategy[tuple[np.ndarray]]:
+    """One small (N, C, H, W) batch, H and W from 2 to 5."""
+    sizes = st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(2, 5), st.integers(2, 5))
+    return sizes.flatmap(lambda s: arrays(s, elements, unique)).map(lambda a: (a,))
+
+
+def pool_params(shape: tuple[int, ...]) -> st.SearchStrategy[dict]:
+    """kernel_size, stride, padding (at most half the kernel, as PyTorch allows) for an image."""
+    side = min(shape[2:])
+    return st.integers(1, min(3, side)).flatmap(lambda k: st.fixed_dictionaries({
+        "kernel_size": st.just(k), "stride": st.sampled_from([None, 1, 2]),
+        "padding": st.integers(0, k // 2)}))
+
+
+def pad_params(shape: tuple[int, ...]) -> st.SearchStrategy[dict]:
+    """PyTorch's pad order: (before, after) pairs from the last axis backwards."""
+    return st.integers(1, len(shape)).flatmap(
+        lambda k: st.fixed_dictionaries({
+            "pad": st.lists(st.integers(0, 2), min_size=2 * k, max_size=2 * k).map(tuple),
+            "value": st.sampled_from([0.0, -1.5])}))

@@ -1,4 +1,4 @@
-"""Examples 8-14 (universal approximation to transfer learning) run in quick mode, headlines asserted.
+"""Examples 8-15 (universal approximation to the CNN on digits) run in quick mode, headlines asserted.
 
 Each example is imported from its file, ``main(["--quick", "--out", tmp])`` is called, and
 the test checks the claim the example exists to demonstrate, plus the pictures it promises.
@@ -130,3 +130,19 @@ def test_transfer_learning_frozen_autoencoder_features_against_scratch_on_50_lab
     assert acc["frozen_ae_hidden"] < acc["scratch"]
     assert acc["fine_tuned"] > acc["scratch"] - 0.03
     assert_plots(tmp_path, "transfer_learning_accuracy.png")
+
+
+# -- 15. cnn_digits --------------------------------------------------------------------------------
+def test_cnn_digits_beats_the_mlp_and_draws_its_layers_with_their_rules(tmp_path):
+    result = run_quick("cnn_digits", tmp_path)
+    assert result["cnn_accuracy"] > result["mlp_accuracy"]  # the claim the example exists for
+    assert result["cnn_accuracy"] >= 0.95
+    assert result["cnn_params"] < result["mlp_params"]  # ... with fewer weights
+    cm = np.array(result["confusion"])
+    assert cm.shape == (10, 10) and cm.sum() == 360
+    assert np.trace(cm) / cm.sum() == pytest.approx(result["cnn_accuracy"])
+    assert_pictures(tmp_path, "cnn_digits_layers.svg")
+    svg = (tmp_path / "cnn_digits_layers.svg").read_text(encoding="utf-8")
+    assert "the input convolved with the upstream gradient" in svg  # the conv's weight rule
+    assert "routed to each window" in svg and "BatchNorm2d" in svg
+    assert_plots(tmp_path, "cnn_digits_filters.png", "cnn_digits_test_accuracy.png")

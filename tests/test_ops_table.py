@@ -22,11 +22,13 @@ from typing import Any
 import numpy as np
 import pytest
 import strategies as S
+from conv_reference import loop_avg_pool2d, loop_conv2d, loop_max_pool2d, loop_pad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+from tinygrad_edu.nn import functional as F
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,22 @@ TABLE: list[Case] = [
     Case("log_softmax", lambda x, axis: tg.log_softmax(x, axis=axis), S.one(S.WIDE),
          lambda x, axis: np.log(_np_softmax(x, axis)), _first_shape(S.softmax_params)),
     Case("step", lambda x: x.step(), S.one(S.AWAY_FROM_ZERO), lambda x: (x >= 0).astype(float)),
+    # -- convolution and pooling (ops/conv.py), against the loops of conv_reference.py ------------
+    Case("conv2d", lambda x, w, **p: F.conv2d(x, w, **p), S.conv_inputs(),
+         lambda x, w, **p: loop_conv2d(x, w, **p), S.conv_params),
+    Case("conv2d_bias", lambda x, w, b: F.conv2d(x, w, b, padding=1),
+         S.conv_inputs().filter(lambda a: a[0].shape[1] == a[1].shape[1]).map(
+             lambda a: (*a, np.linspace(-1, 1, a[1].shape[0]))),
+         lambda x, w, b: loop_conv2d(x, w, b, padding=1)),
+    Case("max_pool2d", lambda x, **p: F.max_pool2d(x, **p), S.image(S.GRID, unique=True),
+         lambda x, **p: loop_max_pool2d(x, **p), _first_shape(S.pool_params)),
+    Case("max_pool2d_dilated", lambda x: F.max_pool2d(x, 2, stride=1, dilation=2),
+         S.image(S.GRID, unique=True).filter(lambda a: min(a[0].shape[2:]) >= 3),
+         lambda x: loop_max_pool2d(x, 2, stride=1, dilation=2)),
+    Case("avg_pool2d", lambda x, **p: F.avg_pool2d(x, **p), S.image(),
+         lambda x, **p: loop_avg_pool2d(x, **p), _first_shape(S.pool_params)),
+    Case("pad", lambda x, pad, value: F.pad(x, pad, value=value), S.one(shape=S.shapes(1)),
+         lambda x, pad, value: loop_pad(x, pad, value), _first_shape(S.pad_params)),
 ]
 
 

@@ -22,8 +22,10 @@ from .functional import is_symbolic, symbolic_call
 
 
 def snake_case(name: str) -> str:
-    """``"SparseCategoricalAccuracy"`` -> ``"sparse_categorical_accuracy"`` (Keras' default names)."""
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+    """``"SparseCategoricalAccuracy"`` -> ``"sparse_categorical_accuracy"``, ``"Conv2D"`` ->
+    ``"conv2d"`` (Keras' default names: no underscore after a digit)."""
+    return "".join("_" + c.lower() if c.isupper() and i and not name[i - 1].isdigit() else c.lower()
+                   for i, c in enumerate(name))
 
 
 # Keras' "learning phase": True while ``fit`` trains (or inside a call with training=True),

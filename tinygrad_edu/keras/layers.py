@@ -259,5 +259,10 @@ class InputLayer(Layer):
 from . import merging  # noqa: E402
 from .merging import *  # noqa: E402, F403
 
+# The image layers (Conv2D, MaxPooling2D, ...) likewise; they reuse _activation/_initialize above.
+# isort: split
+from . import conv_layers  # noqa: E402
+from .conv_layers import *  # noqa: E402, F403
+
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "Dropout", "Flatten", "InputLayer", "Input",
-           *merging.__all__]
+           *merging.__all__, *conv_layers.__all__]

@@ -11,6 +11,7 @@ gradient).  ``nn.functional`` (import it as ``F``) has the same pieces as functi
 """
 
 from . import functional, init
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     GELU,
     Dropout,
@@ -33,11 +34,13 @@ from .layers import (
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .models import MLP, Perceptron
 from .module import IncompatibleKeys, Module, ModuleList, Parameter, Sequential
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 __all__ = [
     "functional", "init",
     "Module", "Parameter", "ModuleList", "Sequential", "IncompatibleKeys",
     "Linear", "Embedding", "Dropout", "Flatten", "Identity",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax",
     "Softplus", "ReLU6", "Hardswish", "SiLU", "GELU", "Mish",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",

@@ -170,6 +170,14 @@ class Dropout(Module):
 class Flatten(Module):
     """Merge dimensions ``start_dim .. end_dim`` into one: (N, 8, 8) -> (N, 64) by default."""
 
+    # A reshape moves no number: the gradient is reshaped back (the image layers' view of it).
+    layer_rule = LayerRule(
+        forward=("{out} = {x} flattened, one row per sample",),
+        grads=(GradRule("x", "∂L/∂{x} = δ reshaped back to the shape of {x}",
+                        lambda d, x, **_: d.reshape(x.shape)),),
+        ops=(("Reshape",),),
+    )
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim

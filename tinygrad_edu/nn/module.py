@@ -69,12 +69,14 @@ class Module:
     training: bool
     _parameters: OrderedDict[str, Tensor]
     _modules: OrderedDict[str, Module]
+    _buffers: OrderedDict[str, Tensor]
     _call_name: str | None
 
     def __init__(self) -> None:
         # object.__setattr__: our own __setattr__ needs these dictionaries to exist already.
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())  # state that is not trained (BatchNorm)
         object.__setattr__(self, "_call_name", None)  # attribute name inside the parent
         object.__setattr__(self, "training", True)
 
@@ -103,6 +105,8 @@ class Module:
             params[name] = value
             value.name = name
             _NAMES.changed()
+        elif name in self._buffers and isinstance(value, Tensor):
+            self._buffers[name] = value  # a new running statistic replaces the old one
         elif name in params or name in modules:
             params.pop(name, None)
             modules.pop(name, None)
@@ -122,6 +126,21 @@ class Module:
         self._modules.pop(name, None)
         self._parameters[name] = tensor  # marks the name, so __setattr__ keeps it a parameter
         setattr(self, name, tensor)
+
+    def register_buffer(self, name: str, tensor: Tensor) -> None:
+        """Register ``tensor`` as buffer ``name``: module state that is saved in ``state_dict``
+        but not trained (BatchNorm's ``running_mean``), as ``torch.nn.Module.register_buffer``."""
+        if not isinstance(tensor, Tensor) or tensor.requires_grad:
+            raise TypeError(f"register_buffer({name!r}, ...) needs a Tensor that does not require "
+                            f"grad, got {tensor!r}; a trained tensor is a parameter")
+        self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """``(dotted_name, tensor)`` for every buffer, module by module as ``named_parameters``."""
+        for module_name, module in self.named_modules(prefix):
+            for name, b in module._buffers.items():
+                yield _join(module_name, name), b
 
     def add_module(self, name: str, module: Module) -> None:
         """Register ``module`` under ``name`` (for names that are not Python identifiers)."""
@@ -213,6 +232,9 @@ class Module:
             raise ValueError(f"parameters must stay floating point, got dtype {dt}")
         for p in self.parameters():
             p.data, p.grad = p.data.astype(dt), None
+        for _, b in self.named_buffers():  # float statistics follow; a step counter stays integer
+            if b.dtype.kind == "f":
+                b.data = b.data.astype(dt)
         return self
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False) -> Module:
@@ -281,10 +303,14 @@ class Module:
 
     # -- checkpoints ---------------------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """``{dotted_name: copy of the parameter's array}``, in ``named_parameters`` order."""
-        return OrderedDict(
-            (name, p.data.copy()) for name, p in self.named_parameters(remove_duplicate=False)
-        )
+        """``{dotted_name: copy of the array}``: each module's parameters, then its buffers, in
+        ``named_modules`` order (the order and names of ``torch.nn.Module.state_dict``)."""
+        return OrderedDict((name, t.data.copy()) for name, t in self._state_tensors())
+
+    def _state_tensors(self) -> Iterator[tuple[str, Tensor]]:
+        for module_name, module in self.named_modules():
+            for name, t in (*module._parameters.items(), *module._buffers.items()):
+                yield _join(module_name, name), t
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from ``state_dict`` into the parameters with the same names.
@@ -298,7 +324,7 @@ class Module:
             raise TypeError(
                 f"load_state_dict expects a dict of name -> array, got {type(state_dict).__name__}"
             )
-        own = dict(self.named_parameters(remove_duplicate=False))
+        own = dict(self._state_tensors())
         missing = sorted(set(own) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(own))
         problems: list[str] = []

@@ -43,6 +43,10 @@ class LayerRule:
     gets a rule it does not follow.  ``upstream`` names δ, the gradient arriving at the output.
     ``x_ndim`` is the input's rank the texts assume (2 for the matrix rules: one row per
     sample), and ``last_axis`` says the rule reduces along the last axis only (softmax).
+    ``applies(nodes, roles)``, when given, checks a call's recorded nodes for the settings the
+    texts assume (a convolution's rule is written for stride 1 and one group).
+    ``data_input`` is the rule for the call whose input needs no gradient, when that records
+    other ops (a first convolution on data: its patch matrix is a constant, not an op).
     """
 
     forward: tuple[str, ...]
@@ -52,6 +56,8 @@ class LayerRule:
     upstream: str = "δ = ∂L/∂{out}"
     x_ndim: int | None = None
     last_axis: bool = False
+    applies: Callable[..., bool] | None = None
+    data_input: LayerRule | None = None
 
     def fill(self, text: str, symbols: dict[str, str]) -> str:
         """``text`` with each ``{role}`` replaced by that layer's symbol (``{W}`` -> ``W1``)."""

@@ -5,4 +5,5 @@ activations -- relu, sigmoid, tanh, log_softmax, step (kept primitive; see that 
 reduce      -- sum, max
 shape       -- reshape, transpose, broadcast_to, indexing, concatenate, cast
 linalg      -- matmul
+conv        -- im2col, col2im (its adjoint), constant pad: the patches of conv and pooling
 """

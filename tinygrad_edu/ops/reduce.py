@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Function
+from ..function import Function, derived
 from ..tensor import Tensor
 from .shape import BroadcastTo, Reshape
 
@@ -89,6 +89,8 @@ class Max(Function):
     rules = ("∂max(x)/∂xᵢ = [xᵢ = max]/count(max)",)
     jvp_rules = ("ż = Σ ẋ·[x = max]/count(max)",)
 
+    saves_output = True  # backward compares x with the output: changing it in place must stop it
+
     def onnx(ctx, b):
         """ONNX: ReduceMax over the axes (an attribute before opset 18, an input after)"""
         axis, keepdims = ctx.options["axis"], int(ctx.options["keepdims"])
@@ -98,18 +100,18 @@ class Max(Function):
 
     def forward(ctx, x, axis, keepdims):
         out = x.max(axis=axis, keepdims=True)
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(out)  # the kept-dims max, for jvp (backward reads the output)
         return out if keepdims else np.squeeze(out, axis=axis)
 
     def backward(ctx, grad_out):
         (x,) = ctx.inputs
-        (kept_max,) = ctx.saved_tensors
-        # Ties share the gradient equally, so the shares still sum to the upstream gradient.
-        winners = x.data == kept_max
-        share = winners / winners.sum(axis=ctx.options["axis"], keepdims=True)
+        # derived() on the output (not an array saved in forward, which a compiled step could
+        # not see made): tg.compile recomputes the shares on every call
+        axis, keepdims = ctx.options["axis"], ctx.options["keepdims"]
+        share = derived(max_share, x.data, ctx.output.data, axis, keepdims, grad_out.dtype)
         kept = _kept_shape(x.shape, ctx.options["axis"])
         spread = _spread(grad_out, kept, x.shape)
-        return spread * Tensor._from_op(share.astype(grad_out.dtype), None)
+        return spread * Tensor._from_op(share, None)
 
     def jvp(ctx, tx):
         """ż = Σ ẋ·[x = max]/count(max): the winners' tangent (ties share it, as in backward)"""
@@ -119,3 +121,13 @@ class Max(Function):
         share = winners / winners.sum(axis=ctx.options["axis"], keepdims=True)
         picked = tx * Tensor._from_op(share.astype(tx.dtype), None)
         return Sum.apply(picked, **ctx.options)
+
+
+def max_share(x: np.ndarray, out: np.ndarray, axis: tuple[int, ...], keepdims: bool,
+              dtype: np.dtype) -> np.ndarray:
+    """1/k at the k positions holding their slice's max, else 0 (Max's backward mask).
+
+    Ties share the gradient equally, so the shares still sum to the upstream gradient.
+    """
+    winners = x == (out if keepdims else np.expand_dims(out, axis))
+    return (winners / winners.sum(axis=axis, keepdims=True)).astype(dtype)

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..explain import Trace
+from ..nn import conv as nn_conv
 from ..nn import functional as F
 from ..nn import layers as nn_layers
+from ..nn import normalization as nn_norm
 from ..nn.rules import LayerRule
 from ..tensor import Tensor
 from .model import GraphModel, GroupItem
@@ -28,7 +30,8 @@ from .model import GraphModel, GroupItem
 MODULE_RULES: dict[str, LayerRule] = {
     cls.__name__: cls.layer_rule for cls in (
         nn_layers.Linear, nn_layers.ReLU, nn_layers.Sigmoid, nn_layers.Tanh, nn_layers.Softmax,
-        nn_layers.LogSoftmax)
+        nn_layers.LogSoftmax, nn_layers.Flatten, nn_conv.Conv2d, nn_conv.MaxPool2d, nn_conv.AvgPool2d,
+        nn_norm.BatchNorm1d, nn_norm.BatchNorm2d)
 }
 
 
@@ -136,6 +139,8 @@ def _layer(group: GroupItem, model: GraphModel, namer: _Namer, trace: Trace | No
     name = label.split(": ", 1)[0] if ": " in label else label
     ops = tuple(n.name for n in group.nodes)
     rule = rule_for(label)
+    if rule is not None and ops not in rule.ops and rule.data_input is not None:
+        rule = rule.data_input  # e.g. a first convolution, whose input is data
     roles = _roles(group, rule, model) if rule is not None and ops in rule.ops else None
     if roles is None:
         rule, roles = None, {"out": group.nodes[-1].output}
@@ -190,6 +195,8 @@ def _roles(group: GroupItem, rule: LayerRule, model: GraphModel) -> dict[str, Te
     if rule.last_axis and x is not None and any(
             n.options.get("axis", -1) not in (-1, x.ndim - 1) for n in group.nodes):
         return None  # a softmax over another axis: the texts' Σⱼ would be the wrong sum
+    if rule.applies is not None and not rule.applies(group.nodes, roles):
+        return None  # settings the texts were not written for (a strided convolution)
     if any(g.wrt == "z" for g in rule.grads):
         roles["z"] = group.nodes[-1].inputs[0]  # the pre-activation, input of the last op
     return roles
@@ -226,6 +233,7 @@ class _Namer:
         self.model = model
         self.count = 0
         self.symbol: dict[int, str] = {}  # tensor id -> symbol given by the layer that made it
+        self.used: set[str] = set()  # a pool after a ReLU must not print a2 = max(... a2)
 
     def name(self, group: GroupItem, rule: LayerRule | None, roles: dict[str, Tensor]) -> dict[str, str]:
         if "W" in roles or self.count == 0:
@@ -246,8 +254,18 @@ class _Namer:
             symbols["out"] = f"a{k}"
         else:
             symbols["out"] = self.model.labels[id(out)]
+        if symbols["out"] in self.used and out is not self.model.root:
+            symbols["out"] = self._fresh(symbols["out"])
+        self.used.add(symbols["out"])
         self.symbol[id(out)] = symbols["out"]
         return symbols
+
+    def _fresh(self, symbol: str) -> str:
+        """``a2`` taken: ``a2′``, then ``a2″`` (layers without weights share their count)."""
+        for mark in ("′", "″", "‴"):
+            if symbol + mark not in self.used:
+                return symbol + mark
+        return f"{symbol}_{len(self.used)}"
 
     def _data_name(self, t: Tensor, role: str) -> str:
         if t.name:
