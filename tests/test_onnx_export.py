@@ -218,8 +218,16 @@ def test_a_constant_that_changes_with_the_batch_is_refused(tmp_path):
 
 
 def test_a_dimension_that_is_not_the_batch_must_not_vary(tmp_path):
-    with pytest.raises(CannotExport, match=r"size 12 at batch 4 and 15 at batch 5"):
-        tg.onnx.export(lambda x: (x * 2).reshape(-1), _inputs(4, 3), tmp_path / "m.onnx")
+    with pytest.raises(CannotExport, match=r"size 5 at batch 4 and 6 at batch 5"):
+        tg.onnx.export(lambda x: tg.cat([x, x[:1]]) * 2, _inputs(4, 3), tmp_path / "m.onnx")
+
+
+def test_an_axis_of_k_rows_per_sample_follows_the_batch(tmp_path):
+    path = tmp_path / "m.onnx"
+    tg.onnx.export(lambda x: (x * 2).reshape(-1), _inputs(4, 3), path)
+    for n in BATCHES:
+        (got,) = _run(path, {"input": _inputs(n, 3)})
+        np.testing.assert_array_equal(got, (_inputs(n, 3) * 2).reshape(-1))
 
 
 @pytest.mark.parametrize("kwargs, match", [

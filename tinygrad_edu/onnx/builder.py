@@ -26,6 +26,11 @@ _DERIVED: dict[Any, str] = {
     np.logical_or: "Or", np.logical_not: "Not", np.clip: "Clip"}
 
 
+def batch_dim(per_sample: int) -> str:
+    """The symbolic name of an axis of ``per_sample`` entries per sample: ``batch`` or ``batch*k``."""
+    return BATCH if per_sample == 1 else f"{BATCH}*{per_sample}"
+
+
 class CannotExport(ValueError):
     """The recorded graph holds something with no ONNX form (the message says what and where)."""
 
@@ -92,17 +97,24 @@ class OnnxBuilder:
         return self.constant(np.asarray(list(values), dtype=np.int64), "ints")
 
     def shape(self, tensor: Tensor) -> tuple[Any, ...]:
-        """The tensor's shape, with ``BATCH`` where its size is the batch size."""
+        """The tensor's shape, with ``BATCH`` where its size is the batch size (``batch*k``
+        where it is k times the batch size)."""
         return self.shapes[id(tensor)]
 
     def shape_value(self, tensor: Tensor) -> str:
         """The tensor's shape as an int64 value: a constant, or -- when it holds the batch --
         built when the graph runs from the input's batch size (Shape, Gather, Concat)."""
         shape = self.shape(tensor)
-        if BATCH not in shape:
+        if all(isinstance(n, int) for n in shape):
             return self.ints(shape)
-        pieces = [self._batch() if n == BATCH else self.ints([n]) for n in shape]
+        pieces = [self.ints([n]) if isinstance(n, int) else self._batch_times(n) for n in shape]
         return self.node("Concat", *pieces, axis=0)
+
+    def _batch_times(self, dim: str) -> str:
+        """The run-time size of a symbolic dimension: the batch, or ``batch*k`` (batch · k)."""
+        if dim == BATCH:
+            return self._batch()
+        return self.node("Mul", self._batch(), self.ints([int(dim.split("*")[1])]))
 
     def option(self, ctx: Any, key: str) -> str:
         """An array the op received as an option (a ``where`` condition), as a value name."""
@@ -162,6 +174,30 @@ class OnnxBuilder:
             return self.node("Identity", x)
         out = self.node("Slice", x, self.ints(starts), self.ints(ends), self.ints(axes), self.ints(steps))
         return self.node("Squeeze", out, self.ints(dropped)) if dropped else out
+
+    def patches(self, ctx: Any) -> str:
+        """``Im2col`` as ONNX, which has no such op: Pad, then one strided Slice per kernel
+        offset (what that weight sees at every output position, as Im2col's forward copies it),
+        stacked and transposed to Im2col's (N, OH, OW, C, kh, kw)."""
+        x, options = self.input(ctx, 0), ctx.options
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (options[k] for k in (
+            "kernel_size", "stride", "padding", "dilation"))
+        if ph or pw:
+            x = self.node("Pad", x, self.ints([0, 0, ph, pw, 0, 0, ph, pw]),
+                          self.scalar(0, ctx.inputs[0]))
+        _, out_h, out_w, channels = self.shape(ctx.output)[:4]
+        windows = []
+        for i in range(kh):
+            for j in range(kw):
+                top, left = i * dh, j * dw
+                ends = [top + sh * (out_h - 1) + 1, left + sw * (out_w - 1) + 1]
+                window = self.node("Slice", x, self.ints([top, left]), self.ints(ends),
+                                   self.ints([2, 3]), self.ints([sh, sw]))  # (N, C, OH, OW)
+                windows.append(self.node("Unsqueeze", window, self.ints([4])))
+        stacked = self.node("Concat", *windows, axis=4)  # (N, C, OH, OW, kh·kw)
+        # 0 copies the input's size: the batch stays symbolic
+        shaped = self.node("Reshape", stacked, self.ints([0, channels, out_h, out_w, kh, kw]))
+        return self.node("Transpose", shaped, perm=[0, 2, 3, 1, 4, 5])
 
     def refuse(self, why: str) -> CannotExport:
         """An error naming the op being written and the module call it was recorded in."""

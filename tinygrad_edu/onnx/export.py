@@ -22,7 +22,7 @@ from ..autograd import topological_order
 from ..config import Config, enable_grad
 from ..nn.module import Module
 from ..tensor import Tensor
-from .builder import BATCH, CannotExport, OnnxBuilder
+from .builder import BATCH, CannotExport, OnnxBuilder, batch_dim
 
 DEFAULT_OPSET = 17
 MIN_OPSET = 13  # Softmax/LogSoftmax on one axis, ReduceSum's axes as an input, Squeeze's too
@@ -164,7 +164,8 @@ def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> lis
 
 def _batch_shapes(first: _Recording, second: _Recording, batch: int,
                   dynamic: bool) -> dict[int, tuple[Any, ...]]:
-    """Each tensor's shape, with BATCH where the two recordings differ by exactly the batch."""
+    """Each tensor's shape, with BATCH where the two recordings differ by the batch (or
+    ``batch*k`` where an axis holds k rows per sample)."""
     if len(first.order) != len(second.order) or any(
             type(a._ctx) is not type(b._ctx) for a, b in zip(first.order, second.order)):
         raise CannotExport("tg.onnx.export: the model records a different graph at another batch size "
@@ -173,10 +174,12 @@ def _batch_shapes(first: _Recording, second: _Recording, batch: int,
     for a, b in zip(first.order, second.order):
         dims = []
         for n, m in zip(a.shape, b.shape):
-            if n != m and (n, m) != (batch, batch + 1):
+            per_sample = n // batch  # a (batch·k)-sized axis grows by k: conv2d's rows of patches
+            if n != m and (n % batch or m != n + per_sample):
                 raise CannotExport(f"tg.onnx.export: {_describe(a)} has a dimension of size {n} at batch "
-                                   f"{batch} and {m} at batch {batch + 1}; only the batch itself may vary")
-            dims.append(BATCH if n != m and dynamic else n)
+                                   f"{batch} and {m} at batch {batch + 1}; only the batch (or a "
+                                   "multiple of it) may vary")
+            dims.append(batch_dim(per_sample) if n != m and dynamic else n)
         shapes[id(a)] = tuple(dims)
     return shapes
 

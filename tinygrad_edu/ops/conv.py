@@ -71,6 +71,10 @@ class Im2col(Function):
     rules = ("∂im2col(x)/∂x: G ↦ col2im(G) (overlapping windows add up)",)
     jvp_rules = ("ż = im2col(ẋ)",)
 
+    def onnx(ctx, b):
+        """ONNX: Pad, one strided Slice per kernel offset, Concat, Reshape, Transpose"""
+        return b.patches(ctx)
+
     def forward(ctx, x, kernel_size, stride, padding, dilation):
         return im2col_array(x, kernel_size, stride, padding, dilation)
 
@@ -124,6 +128,12 @@ class Pad(Function):
 
     rules = ("∂pad(x)/∂x = crop the padding off",)
     jvp_rules = ("ż = pad(ẋ) with zeros",)
+
+    def onnx(ctx, b):
+        """ONNX: Pad in constant mode, the widths as [befores..., afters...]"""
+        widths = ctx.options["widths"]
+        pads = [before for before, _ in widths] + [after for _, after in widths]
+        return b.node("Pad", b.input(ctx, 0), b.ints(pads), b.scalar(ctx.options["value"], ctx.inputs[0]))
 
     def forward(ctx, x, widths, value):
         return np.pad(x, widths, constant_values=value)
