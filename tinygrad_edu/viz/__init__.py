@@ -8,12 +8,15 @@ program, html.py builds the backprop explorer page (explorer_views.py draws its 
 or closed, explorer_text.py writes its panel and hover cards, explorer.js/.css are inlined
 into it).  All of it only reads the graph: the walk, the names and the numbers come from
 ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
+monitor.py watches a model while it trains (``GradientMonitor``, read-only too) and
+monitor_report.py draws what it saw.
 """
 
 from .graph import BackwardDot, GraphPicture, GraphTooLarge, backward_dot, draw_graph, save_graph
 from .html import BackpropPage, backprop_page, save_backprop_html
+from .monitor import GradientMonitor
 from .renderer import RendererNotFound, find_renderer, render
 
 __all__ = ["draw_graph", "save_graph", "save_backprop_html", "backprop_page", "BackpropPage",
-           "backward_dot", "BackwardDot",
+           "backward_dot", "BackwardDot", "GradientMonitor",
            "GraphPicture", "GraphTooLarge", "RendererNotFound", "find_renderer", "render"]
