@@ -44,7 +44,16 @@ def test_activation_derivatives_match_formulas_and_sigmoid_gradients_vanish(tmp_
     assert len(sigmoid_layers) == 10
     # The fading is monotone: every sigmoid layer sees a smaller gradient than the one above it.
     assert all(a < b for a, b in zip(sigmoid_layers, sigmoid_layers[1:]))
-    assert_plots(tmp_path, "activations.png", "vanishing_gradients.png")
+    # The GradientMonitor sees the same story while the stacks train: the sigmoid stack's first
+    # layer gets a gradient thousands of times smaller than its last at the start, and smaller
+    # than the ReLU stack's first layer at every step; the ReLU + He stack stays within 10x.
+    health = result["monitor"]
+    assert health["sigmoid"]["first_over_last"][0] < 1e-3
+    assert max(health["sigmoid"]["fc1_grad_norm"]) < 1e-3 * min(health["relu"]["fc1_grad_norm"])
+    assert all(0.1 < r < 10 for r in health["relu"]["first_over_last"])
+    assert_plots(tmp_path, "activations.png", "vanishing_gradients.png", "gradient_health_sigmoid.png",
+                 "gradient_health_relu.png")
+    assert_pictures(tmp_path, "gradient_health_sigmoid.html", "gradient_health_relu.html")
 
 
 # -- 3. backprop_by_hand_vs_autograd ---------------------------------------------------------------

@@ -9,14 +9,15 @@ or closed, explorer_text.py writes its panel and hover cards, explorer.js/.css a
 into it).  All of it only reads the graph: the walk, the names and the numbers come from
 ``tinygrad_edu.explain`` (values are printed by ``tinygrad_edu.formatting``).
 monitor.py watches a model while it trains (``GradientMonitor``, read-only too) and
-monitor_report.py draws what it saw.
+monitor_report.py draws what it saw; race.py animates optimizers on a 2-D loss surface.
 """
 
 from .graph import BackwardDot, GraphPicture, GraphTooLarge, backward_dot, draw_graph, save_graph
 from .html import BackpropPage, backprop_page, save_backprop_html
 from .monitor import GradientMonitor
+from .race import optimizer_race
 from .renderer import RendererNotFound, find_renderer, render
 
 __all__ = ["draw_graph", "save_graph", "save_backprop_html", "backprop_page", "BackpropPage",
-           "backward_dot", "BackwardDot", "GradientMonitor",
+           "backward_dot", "BackwardDot", "GradientMonitor", "optimizer_race",
            "GraphPicture", "GraphTooLarge", "RendererNotFound", "find_renderer", "render"]

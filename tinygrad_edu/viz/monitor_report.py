@@ -187,6 +187,9 @@ def monitor_figure(monitor: Any, title: str = "Gradient health") -> Any:
         if dead is not None and dead > 0:
             axes[2].annotate(f"{dead:.0%} dead", (s["std"][-1], k), fontsize=8)
     axes[2].set_yticks(range(len(labels)), labels)
+    stds = [s["std"][-1] for s in stats.values() if s["std"][-1] > 0]
+    if stds and min(stds) < 0.01 * max(stds):  # many scales: a log axis keeps the small ones visible
+        axes[2].set_xscale("log")
     axes[2].invert_yaxis()
     axes[2].set_title("std of each output, last step", fontsize=10)
     fig.suptitle(title)
