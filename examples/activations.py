@@ -108,7 +108,7 @@ def monitored_training(activation: str, init: str, X: np.ndarray, Y: np.ndarray,
     """The stack of ``layer_gradient_norms`` (same seed), trained ``steps`` SGD steps, watched."""
     net = nn.MLP([WIDTH] * (DEPTH + 1) + [1], activation=activation, init=init,
                  rng=np.random.default_rng(seed), dtype=np.float64)
-    monitor = tg.viz.GradientMonitor(net, every=1, histogram_every=steps)
+    monitor = tg.viz.GradientMonitor(net, every=1, details_every=1)  # a short run: every detail
     opt = tg.optim.SGD(net.parameters(), lr=0.05)
     x, y = tg.Tensor(X), tg.Tensor(Y)
     for _ in range(steps):

@@ -125,7 +125,16 @@ def test_init_schemes_symmetry_vanishing_and_healthy_signals(tmp_path: pathlib.P
     drift = result["activation_drift"]["ReLU"]
     assert 0.5 < drift["He"] < 2  # He keeps the ReLU signal at one scale
     assert drift["Xavier"] < 0.2  # Xavier lets it shrink by ~sqrt(2) per ReLU layer
-    assert_plots(tmp_path, "init_symmetry.png", "init_layer_stats.png")
+    # The GradientMonitor, while the ReLU network trains: small weights starve the first layer
+    # and barely move any; He keeps the first and last layers' gradients within 10x.
+    small, he = result["monitor"]["small"], result["monitor"]["he"]
+    assert small["first_over_last"][0] < 1e-6
+    assert all(0.1 < r < 10 for r in he["first_over_last"])
+    assert he["median_update_ratio"] > 1e4 * small["median_update_ratio"]
+    assert 1e-5 < he["median_update_ratio"] < 1e-1
+    assert_plots(tmp_path, "init_symmetry.png", "init_layer_stats.png", "gradient_health_small.png",
+                 "gradient_health_he.png")
+    assert_pictures(tmp_path, "gradient_health_small.html", "gradient_health_he.html")
 
 
 # -- 7. optimizers ---------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_one_step_matches_numpy_by_hand():
 
 def test_every_k_records_every_kth_step_and_its_own_update():
     model, reference = tiny_model(), tiny_model()
-    monitor = viz.GradientMonitor(model, every=2)
+    monitor = viz.GradientMonitor(model, every=2, details_every=2)
     train(model, monitor, 5, lr=0.1)
     assert monitor.steps == [0, 2, 4]
     # Replay the same training by hand; the ratio at step 2 is step 2's update alone.
@@ -177,7 +177,7 @@ def test_keras_callback_update_ratio_is_the_first_steps_update():
 
 def test_histograms_every_k_steps_count_every_gradient_entry():
     model = tiny_model()
-    monitor = viz.GradientMonitor(model, every=1, histogram_every=2, bins=5)
+    monitor = viz.GradientMonitor(model, every=1, details_every=2, bins=5)  # (all entries: < sample)
     train(model, monitor, 3)
     assert [h["step"] for h in monitor.histograms] == [0, 2]
     counts, edges = monitor.histograms[0]["gradients"]["fc1"]
@@ -212,7 +212,7 @@ def _hostile_model():
 
 def test_report_escapes_names_and_is_self_contained():
     model = _hostile_model()
-    monitor = viz.GradientMonitor(model, histogram_every=1)
+    monitor = viz.GradientMonitor(model, details_every=1)
     train(model, monitor, 2)
     page = monitor.report(title=HOSTILE).html
     assert "<script" not in page  # the name is text, and the report needs no script
@@ -229,7 +229,7 @@ def test_report_escapes_names_and_is_self_contained():
 def test_same_training_gives_the_same_report_bytes(tmp_path):
     for k in range(2):
         model = tiny_model()
-        monitor = viz.GradientMonitor(model, histogram_every=2)
+        monitor = viz.GradientMonitor(model, details_every=2)
         train(model, monitor, 4)
         monitor.save_html(tmp_path / f"r{k}.html")
     assert (tmp_path / "r0.html").read_bytes() == (tmp_path / "r1.html").read_bytes()
@@ -282,7 +282,7 @@ def test_clear_errors():
         with pytest.raises(ValueError, match="every must be a positive integer"):
             viz.GradientMonitor(model, every=bad)
     with pytest.raises(ValueError, match="must be a multiple of every=3"):
-        viz.GradientMonitor(model, every=3, histogram_every=4)
+        viz.GradientMonitor(model, every=3, details_every=4)
     with pytest.raises(ValueError, match="every must be a positive integer"):
         keras.callbacks.GradientMonitor(every=0)  # checked when made, not when fit starts
     with pytest.raises(RuntimeError, match="pass the callback to fit"):
@@ -315,3 +315,30 @@ def test_remove_unhooks_the_model_and_keeps_the_numbers():
     monitor.remove()
     assert all(not m._forward_hooks for m in model.modules())
     assert len(monitor.grad_norms()["fc1"]) == 1
+
+
+def test_large_parameters_have_their_update_measured_on_an_even_sample():
+    rng = np.random.default_rng(3)
+    model = nn.Sequential(nn.Linear(2, 30, rng=rng, dtype=np.float64), nn.Tanh(),
+                          nn.Linear(30, 1, rng=rng, dtype=np.float64))
+    weight = model[0].weight
+    before = weight.data.ravel().copy()
+    monitor = viz.GradientMonitor(model, sample=10)  # fc weight: 60 entries, so 10 of them
+    train(model, monitor, 1, lr=0.1)
+    index = np.linspace(0, 59, 10).round().astype(int)
+    moved = weight.data.ravel()[index] - before[index]
+    expected = np.linalg.norm(moved) / np.linalg.norm(before[index])
+    assert monitor.update_ratios(by="parameter")["0.weight"] == [pytest.approx(expected, rel=1e-12)]
+    # The gradient norm is always exact, and a parameter at most `sample` long is exact too.
+    assert monitor.grad_norms(by="parameter")["0.weight"] == [pytest.approx(np.linalg.norm(weight.grad.data))]
+
+
+def test_details_are_recorded_every_details_every_steps():
+    model = tiny_model()
+    monitor = viz.GradientMonitor(model, every=1, details_every=3)
+    train(model, monitor, 7)
+    assert monitor.steps == list(range(7))
+    assert monitor.activation_stats()["act"]["step"] == [0, 3, 6]
+    assert [h["step"] for h in monitor.histograms] == [0, 3, 6]
+    with pytest.raises(ValueError, match="sample must be a positive integer"):
+        viz.GradientMonitor(model, sample=0)

@@ -119,17 +119,18 @@ class GradientMonitor(Callback):
     """Records gradient health during ``fit``: ``tg.viz.GradientMonitor`` with ``record()``
     called after every batch's ``optimizer.step()`` (``on_batch_end``).
 
-    ``every``, ``histogram_every`` and ``bins`` are the viz monitor's; after ``fit``,
+    ``every``, ``details_every``, ``bins`` and ``sample`` are the viz monitor's; after ``fit``,
     ``callback.monitor`` is that monitor, and ``grad_norms()``, ``update_ratios()``,
     ``activation_stats()``, ``report()``, ``save_html()`` and ``plot()`` are its own.
     Steps count batches from the start of ``fit``.
     """
 
-    def __init__(self, every: int = 1, histogram_every: int | None = None, bins: int = 30) -> None:
+    def __init__(self, every: int = 1, details_every: int | None = None, bins: int = 30,
+                 sample: int | None = 2048) -> None:
         from ..viz.monitor import monitor_settings  # lazily: keras loads without viz
 
         # Checked here, so a bad value fails when the callback is made, not when fit starts.
-        self.settings = monitor_settings(every, histogram_every, bins)
+        self.settings = monitor_settings(every, details_every, bins, sample)
         self.monitor: Any = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:

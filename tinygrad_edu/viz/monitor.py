@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -40,25 +39,29 @@ class GradientMonitor:
     layers are ordered from input to output by the order their forward ran.  On every
     recorded step, for each layer:
 
-    - gradient norm ``‖g‖ = sqrt(Σ_params Σ g²)``,
-    - update-to-weight ratio ``‖w_after - w_before‖ / ‖w_before‖`` for this step's update
-      (the monitor copies the weights on the call *before* each recorded step -- and when it
-      is made, for step 0 -- so create it just before the loop; ~1e-3 is the usual healthy
-      value, much smaller means the layer hardly learns, much larger that it thrashes),
+    - gradient norm ``‖g‖ = sqrt(Σ_params Σ g²)`` (exact),
+    - update-to-weight ratio ``‖w_after - w_before‖ / ‖w_before‖`` of this step's update.
+      The monitor keeps the weights from the call *before* each recorded step (and from when
+      it is made, for step 0: make it just before the loop).  A parameter with more than
+      ``sample`` entries is measured on ``sample`` evenly spaced entries, the same every
+      step (``sample=None``: all of them).  About 1e-3 is the usual healthy value; much
+      smaller means the layer hardly learns, much larger that it thrashes.
 
-    and for each module's output (a forward hook on every leaf module and every layer):
-    its mean and std, and for ReLU outputs the fraction of *dead* units -- units that are 0
-    for every sample of the batch, so their weights get no gradient.  Every
-    ``histogram_every`` steps (a multiple of ``every``) it also keeps histograms
-    (``bins`` bins) of each layer's gradient values and each module's outputs.
+    Every ``details_every`` steps (a multiple of ``every``; default ``10 * every``), forward
+    hooks on every leaf module and every layer also record each output's mean and std, for
+    ReLU outputs the fraction of *dead* units (0 for every sample of the batch, so their
+    weights get no gradient), and histograms (``bins`` bins) of each output and of each
+    layer's gradient (on at most ``sample`` entries of each).  They read every activation,
+    so they cost more than the norms; ``details_every=every`` records them on every step.
     """
 
-    def __init__(self, model: Module, every: int = 1, histogram_every: int | None = None,
-                 bins: int = 30) -> None:
+    def __init__(self, model: Module, every: int = 1, details_every: int | None = None,
+                 bins: int = 30, sample: int | None = 2048) -> None:
         if not isinstance(model, Module):
             raise TypeError(f"GradientMonitor watches an nn.Module (or a Keras model), "
                             f"got {type(model).__name__}")
-        self.every, self.histogram_every, self.bins = monitor_settings(every, histogram_every, bins)
+        self.every, self.details_every, self.bins, self.sample = monitor_settings(
+            every, details_every, bins, sample)
         self.model = model
         self._params: dict[str, list[tuple[str, Tensor]]] = {}  # layer -> [(parameter name, tensor)]
         for layer, module in model.named_modules():
@@ -69,15 +72,15 @@ class GradientMonitor:
         if not self._params:
             raise ValueError(f"GradientMonitor: {type(model).__name__} has no parameters that require "
                              "grad, so there are no gradients to watch; pass the model you train")
+        self._entries = [entry for own in self._params.values() for entry in own]
+        self._sample_index: dict[int, np.ndarray] = {}
         self.steps: list[int] = []  # the step numbers recorded (0, every, 2*every, ...)
         self._calls = 0
-        self._grad_sq: dict[str, list[float]] = {name: [] for name, _ in self._parameters()}
-        self._update_sq: dict[str, list[float]] = {name: [] for name, _ in self._parameters()}
-        self._weight_sq: dict[str, list[float]] = {name: [] for name, _ in self._parameters()}
-        self._before: dict[str, np.ndarray] = {}  # flat copies of the weights before the update
-        self._buffer = np.empty(0)
-        self._take_snapshot()
-        self._order: list[str] = []  # modules in the order their forward first ran
+        self._grad_sq: dict[str, list[float]] = {name: [] for name, _ in self._entries}
+        self._update_sq: dict[str, list[float]] = {name: [] for name, _ in self._entries}
+        self._weight_sq: dict[str, list[float]] = {name: [] for name, _ in self._entries}
+        self._before = self._watched_weights()  # what step 0's update starts from
+        self._order: dict[str, int] = {}  # module -> when its forward first ran
         self._pending: dict[str, tuple[float, float, float | None, Any]] = {}  # this step's outputs
         self._activations: dict[str, dict[str, list[float | None]]] = {}
         self.histograms: list[dict[str, Any]] = []
@@ -86,21 +89,24 @@ class GradientMonitor:
                          if not module._modules or module._parameters]
 
     # -- recording --------------------------------------------------------------------------
-    def _parameters(self) -> Iterator[tuple[str, Tensor]]:
-        for own in self._params.values():
-            yield from own
+    def _sampled(self, flat: np.ndarray) -> np.ndarray:
+        """``flat`` itself, or ``sample`` evenly spaced entries of it (the same each time)."""
+        if self.sample is None or flat.size <= self.sample:
+            return flat
+        # Copying and comparing all of a large weight matrix on every step cost a fifth of an
+        # MLP training step at batch 32 (benchmarks/bench_monitor.py); a sample costs little.
+        index = self._sample_index.get(flat.size)
+        if index is None:
+            index = np.linspace(0, flat.size - 1, self.sample).round().astype(np.intp)
+            self._sample_index[flat.size] = index
+        return flat[index]
 
-    def _take_snapshot(self) -> None:
-        # Into buffers made once: a fresh copy per step would allocate the whole model again.
-        for name, p in self._parameters():
-            buffer = self._before.get(name)
-            if buffer is None or buffer.shape != (p.data.size,):
-                self._before[name] = np.array(p.data, dtype=p.data.dtype).ravel()
-            else:
-                np.copyto(buffer, p.data.ravel())
+    def _watched_weights(self) -> dict[str, np.ndarray]:
+        """The entries the update ratio is measured on, copied (float64)."""
+        return {name: self._sampled(p.data.ravel()).astype(np.float64) for name, p in self._entries}
 
-    def _recording(self) -> bool:
-        return self._calls % self.every == 0
+    def _details(self) -> bool:
+        return self._calls % self.details_every == 0
 
     def _hook_for(self, name: str) -> Any:
         relu = None  # decided on the first call: an nn.ReLU or a layer with activation 'relu'
@@ -108,14 +114,13 @@ class GradientMonitor:
         def hook(module: Module, inputs: tuple, out: Any) -> None:
             nonlocal relu
             if name not in self._order:
-                self._order.append(name)
-            if not self._recording() or not isinstance(out, Tensor):
-                return
+                self._order[name] = len(self._order)
+            if self._calls % self.details_every or not isinstance(out, Tensor):
+                return  # most steps: nothing to do
             if relu is None:
                 relu = isinstance(module, ReLU) or getattr(module, "activation_name", None) == "relu"
             y = out.data
             flat = y.ravel()
-            # Σ and a dot product of the centred values: a third of y.mean() + y.std()'s time.
             mean = float(flat.sum()) / max(flat.size, 1)
             centred = flat - mean
             std = math.sqrt(float(np.dot(centred, centred)) / max(flat.size, 1))
@@ -123,59 +128,51 @@ class GradientMonitor:
             if relu and y.ndim >= 1:  # a unit is a feature (last axis), dead if 0 on every sample
                 alive = np.count_nonzero(y.reshape(-1, y.shape[-1]).any(axis=0))
                 dead = float(y.shape[-1] - alive) / y.shape[-1]
-            histogram = np.histogram(y, bins=self.bins) if self._histogram_step() else None
-            self._pending[name] = (mean, std, dead, histogram)
+            self._pending[name] = (mean, std, dead, histogram(self._sampled(flat), self.bins))
         return hook
-
-    def _histogram_step(self) -> bool:
-        return self._calls % self.histogram_every == 0
 
     def record(self) -> None:
         """Record this step (if it is one of every ``every``); call after backward() and step()."""
-        if self._recording():
-            self._record_step()
+        watched = self._record_step() if self._calls % self.every == 0 else None
         self._calls += 1
-        if self._recording():  # the next call records: keep the weights its update starts from
-            self._take_snapshot()
+        if self._calls % self.every == 0:  # the next call records: keep the weights it starts from
+            self._before = watched if watched is not None else self._watched_weights()
 
-    def _record_step(self) -> None:
-        params = list(self._parameters())
-        if all(p.grad is None for _, p in params):
+    def _record_step(self) -> dict[str, np.ndarray]:
+        grads = [p.grad for _, p in self._entries]
+        if all(g is None for g in grads):
             raise RuntimeError(
                 "GradientMonitor.record(): no parameter of the model has a gradient; call it "
                 "after loss.backward() and optimizer.step(), before the next zero_grad()")
-        for name, p in params:
+        watched = {}
+        for (name, p), grad in zip(self._entries, grads):
             # Raw arrays and np.dot: no graph, and no temporary for g**2 (this runs every step).
-            g = np.ravel(p.grad.data) if p.grad is not None else np.zeros(1)
+            g = grad.data.ravel() if grad is not None else np.zeros(1)
             before = self._before[name]
-            delta = self._scratch(before)
-            np.subtract(p.data.ravel(), before, out=delta)
+            now = watched[name] = self._sampled(p.data.ravel()).astype(np.float64)
+            delta = now - before
+            scale = p.data.size / before.size  # a sample's sums, scaled up to the whole tensor's
             self._grad_sq[name].append(float(np.dot(g, g)))
-            self._update_sq[name].append(float(np.dot(delta, delta)))
-            self._weight_sq[name].append(float(np.dot(before, before)))
+            self._update_sq[name].append(scale * float(np.dot(delta, delta)))
+            self._weight_sq[name].append(scale * float(np.dot(before, before)))
         step = self._calls
         self.steps.append(step)
-        for name, (mean, std, dead, _) in self._pending.items():
-            stats = self._activations.setdefault(name, {key: [] for key in ACTIVATION_KEYS})
-            for key, value in zip(ACTIVATION_KEYS, (step, mean, std, dead)):
-                stats[key].append(value)
-        if self._histogram_step():
+        if self._details():
+            for name, (mean, std, dead, _) in self._pending.items():
+                stats = self._activations.setdefault(name, {key: [] for key in ACTIVATION_KEYS})
+                for key, value in zip(ACTIVATION_KEYS, (step, mean, std, dead)):
+                    stats[key].append(value)
             self.histograms.append(self._histograms(step))
         self._pending = {}
-
-    def _scratch(self, like: np.ndarray) -> np.ndarray:
-        """A reusable buffer of ``like``'s size and dtype (for the update w_after - w_before)."""
-        if self._buffer.dtype != like.dtype or self._buffer.size < like.size:
-            self._buffer = np.empty(like.size, dtype=like.dtype)
-        return self._buffer[:like.size]
+        return watched
 
     def _histograms(self, step: int) -> dict[str, Any]:
         grads = {}
         for layer, own in self._params.items():
-            values = [np.ravel(p.grad.data) for _, p in own if p.grad is not None]
+            values = [self._sampled(p.grad.data.ravel()) for _, p in own if p.grad is not None]
             if values:
-                grads[layer] = np.histogram(np.concatenate(values), bins=self.bins)
-        outputs = {name: h for name, (*_, h) in self._pending.items() if h is not None}
+                grads[layer] = histogram(np.concatenate(values), self.bins)
+        outputs = {name: h for name, (*_, h) in self._pending.items()}
         return {"step": step, "gradients": grads, "activations": outputs}
 
     def remove(self) -> None:
@@ -187,7 +184,7 @@ class GradientMonitor:
     # -- reading ---------------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
         """The layers (modules owning parameters), from input to output."""
-        seen = {name: k for k, name in enumerate(self._order)}
+        seen = self._order
         registered = list(self._params)
         # Layers the forward never reached keep their registration place, after those it did.
         return sorted(registered, key=lambda n: (seen.get(n, len(seen)), registered.index(n)))
@@ -219,7 +216,7 @@ class GradientMonitor:
 
         ``dead_fraction`` is ``None`` for outputs that are not ReLU outputs.
         """
-        seen = {name: k for k, name in enumerate(self._order)}
+        seen = self._order
         names = sorted(self._activations, key=lambda n: seen.get(n, len(seen)))
         return {name: {k: list(v) for k, v in self._activations[name].items()} for name in names}
 
@@ -249,19 +246,39 @@ def _norms(squares: dict[str, list[float]], names: list[str]) -> list[float]:
     return [math.sqrt(sum(column)) for column in columns]
 
 
-def monitor_settings(every: Any, histogram_every: Any, bins: Any) -> tuple[int, int, int]:
-    """``(every, histogram_every, bins)`` checked; ``histogram_every`` defaults to ``10 * every``."""
+def histogram(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram(values, bins)`` for equal-width bins over the finite values' range.
+
+    Written with ``np.bincount``: a third of ``np.histogram``'s time, which re-checks each
+    value against the bin edges (the counts can differ only for values within rounding of
+    an edge).  Returns ``(counts, edges)`` like ``np.histogram``.
+    """
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size and not np.isfinite(values.min() + values.max()):
+        values = values[np.isfinite(values)]
+    if not values.size:
+        return np.zeros(bins, dtype=np.intp), np.linspace(0.0, 1.0, bins + 1)
+    low, high = float(values.min()), float(values.max())
+    if high == low:  # one value: np.histogram's range of +-0.5 around it
+        low, high = low - 0.5, high + 0.5
+    index = ((values - low) * (bins / (high - low))).astype(np.intp)
+    np.minimum(index, bins - 1, out=index)  # the largest value goes in the last bin
+    return np.bincount(index, minlength=bins), np.linspace(low, high, bins + 1)
+
+
+def monitor_settings(every: Any, details_every: Any, bins: Any,
+                     sample: Any) -> tuple[int, int, int, int | None]:
+    """``(every, details_every, bins, sample)`` checked; ``details_every`` defaults to ``10 * every``."""
     every = _positive_int("every", every)
-    histogram_every = _positive_int("histogram_every", 10 * every if histogram_every is None
-                                    else histogram_every)
-    if histogram_every % every:
-        raise ValueError(f"GradientMonitor: histogram_every={histogram_every} must be a multiple "
-                         f"of every={every}, so histograms fall on recorded steps")
-    return every, histogram_every, _positive_int("bins", bins)
+    details_every = _positive_int("details_every", 10 * every if details_every is None else details_every)
+    if details_every % every:
+        raise ValueError(f"GradientMonitor: details_every={details_every} must be a multiple "
+                         f"of every={every}, so the details fall on recorded steps")
+    return (every, details_every, _positive_int("bins", bins),
+            None if sample is None else _positive_int("sample", sample))
 
 
 def _positive_int(what: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"GradientMonitor: {what} must be a positive integer (record every "
-                         f"{what} steps), got {value!r}")
+        raise ValueError(f"GradientMonitor: {what} must be a positive integer, got {value!r}")
     return int(value)

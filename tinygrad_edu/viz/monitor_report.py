@@ -21,6 +21,18 @@ MAX_COLUMNS = 240  # more recorded steps are averaged (in log space) into this m
 # A perceptually ordered dark-to-light scale (viridis's anchors), so dark = small.
 SCALE = [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)]
 CELL_W, CELL_H, LABEL_W = 4, 22, 150
+# Fixed colour ranges, so one look tells healthy from not: gradient norms from the largest
+# down DECADES decades (a healthy net is bright from input to output, a vanishing one dark
+# at the input), update-to-weight ratios on one absolute scale around the usual 1e-3.
+DECADES = 6
+RATIO_RANGE = (-7.0, -1.0)
+
+
+def grad_range(grid: np.ndarray) -> tuple[float, float]:
+    """The log10 colour range of a gradient-norm heat map: the largest and DECADES below."""
+    finite = grid[np.isfinite(grid)]
+    high = float(finite.max()) if finite.size else 0.0
+    return high - DECADES, high
 
 
 class MonitorReport:
@@ -67,11 +79,11 @@ def _colour(t: float) -> str:
     return "#" + "".join(f"{round(a[i] + (b[i] - a[i]) * f):02x}" for i in range(3))
 
 
-def _heat_map(caption: str, names: list[str], grid: np.ndarray, steps: list[int], unit: str) -> str:
+def _heat_map(caption: str, names: list[str], grid: np.ndarray, steps: list[int], unit: str,
+              log_range: tuple[float, float]) -> str:
     grid, labels = _columns(grid, steps)
-    finite = grid[np.isfinite(grid)]
-    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    span = high - low or 1.0
+    low, high = log_range
+    span = high - low
     cell_w = max(CELL_W, 600 // grid.shape[1])  # few steps: wider cells, about 600 px in all
     out = [f'<figure><figcaption>{html.escape(caption)}</figcaption>',
            f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_W + cell_w * grid.shape[1] + 10}" '
@@ -91,8 +103,8 @@ def _heat_map(caption: str, names: list[str], grid: np.ndarray, steps: list[int]
     out.append(f'<text x="{LABEL_W + cell_w * grid.shape[1]}" y="{axis_y}" text-anchor="end">'
                f'{html.escape(labels[-1])}</text></svg>')
     stops = "".join(f'<span style="background:{_colour(k / 8)}"></span>' for k in range(9))
-    out.append(f'<div class="legend">{unit}: <b>{10 ** low:.2g}</b> <span class="bar">{stops}</span> '
-               f'<b>{10 ** high:.2g}</b> (log scale; grey: exactly 0)</div></figure>')
+    out.append(f'<div class="legend">{unit}: <b>≤ {10 ** low:.2g}</b> <span class="bar">{stops}</span> '
+               f'<b>≥ {10 ** high:.2g}</b> (log scale; grey: exactly 0)</div></figure>')
     return "\n".join(out)
 
 
@@ -108,14 +120,15 @@ def _summary(monitor: Any) -> str:
 
 
 def _activation_table(monitor: Any) -> str:
-    rows = []
+    rows, step = [], None
     for name, stats in monitor.activation_stats().items():
+        step = stats["step"][-1]
         dead = stats["dead_fraction"][-1]
         rows.append(f"<tr><td>{html.escape(name)}</td><td>{stats['mean'][-1]:.3g}</td>"
                     f"<td>{stats['std'][-1]:.3g}</td><td>{'—' if dead is None else f'{dead:.0%}'}</td></tr>")
     if not rows:
-        return "<p>No module output was seen (no forward ran on a recorded step).</p>"
-    return ("<table><caption>Outputs at the last recorded step (dead: ReLU units that are 0 for "
+        return "<p>No module output was seen (no forward ran on a step with details).</p>"
+    return (f"<table><caption>Module outputs at step {step} (dead: ReLU units that are 0 for "
             "every sample of the batch)</caption><tr><th>module</th><th>mean</th><th>std</th>"
             "<th>dead units</th></tr>" + "".join(rows) + "</table>")
 
@@ -146,11 +159,12 @@ def monitor_report(monitor: Any, title: str = "Gradient health") -> MonitorRepor
                            "after each training step first")
     norms, ratios = monitor.grad_norms(), monitor.update_ratios()
     names = list(norms)
+    grads = _log_grid(norms)
     body = [f"<h1>{html.escape(title)}</h1>", f"<p>{_summary(monitor)}</p>",
-            _heat_map("Gradient norm ‖∂L/∂W‖ of each layer", names, _log_grid(norms), monitor.steps,
-                      "‖grad‖"),
+            _heat_map(f"Gradient norm ‖∂L/∂W‖ of each layer (colours: the largest and {DECADES} decades "
+                      "below)", names, grads, monitor.steps, "‖grad‖", grad_range(grads)),
             _heat_map("Update-to-weight ratio ‖Δw‖ / ‖w‖ of each step (about 1e-3 is healthy)", names,
-                      _log_grid(ratios), monitor.steps, "ratio"),
+                      _log_grid(ratios), monitor.steps, "ratio", RATIO_RANGE),
             _activation_table(monitor), _histograms(monitor)]
     page = _TEMPLATE.format(csp=CSP, title=html.escape(title), body="\n".join(body))
     return MonitorReport(page, title)
@@ -171,10 +185,13 @@ def monitor_figure(monitor: Any, title: str = "Gradient health") -> Any:
     names = list(norms)
     fig = Figure(figsize=(13, 0.45 * len(names) + 2.6))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 3, 2]})
+    # (Colours below the range are the darkest, above it the brightest: see DECADES.)
     extent = (monitor.steps[0] - 0.5, monitor.steps[-1] + 0.5, len(names) - 0.5, -0.5)
-    for ax, series, what in ((axes[0], norms, "log10 ‖∂L/∂W‖"), (axes[1], ratios, "log10 ‖Δw‖/‖w‖")):
-        grid = np.ma.masked_invalid(_log_grid(series))
-        image = ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="viridis", extent=extent)
+    grads = _log_grid(norms)
+    for ax, grid, what, (low, high) in ((axes[0], grads, "log10 ‖∂L/∂W‖", grad_range(grads)),
+                                        (axes[1], _log_grid(ratios), "log10 ‖Δw‖/‖w‖", RATIO_RANGE)):
+        image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", interpolation="nearest",
+                          cmap="viridis", extent=extent, vmin=low, vmax=high)
         ax.set_yticks(range(len(names)), names)
         ax.set_xlabel("step")
         ax.set_title(what, fontsize=10)
@@ -191,7 +208,8 @@ def monitor_figure(monitor: Any, title: str = "Gradient health") -> Any:
     if stds and min(stds) < 0.01 * max(stds):  # many scales: a log axis keeps the small ones visible
         axes[2].set_xscale("log")
     axes[2].invert_yaxis()
-    axes[2].set_title("std of each output, last step", fontsize=10)
+    last = max((s["step"][-1] for s in stats.values()), default=None)
+    axes[2].set_title(f"std of each module's output, step {last}", fontsize=10)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
