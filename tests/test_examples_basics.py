@@ -158,5 +158,10 @@ def test_optimizers_on_a_bowl_and_on_breast_cancer(tmp_path: pathlib.Path) -> No
     for name, final in mlp["final_loss"].items():
         assert final < 0.6 * mlp["initial_loss"][name], name
         assert mlp["test_accuracy"][name] >= 0.9, name
+    race = result["race_final_loss"]  # (c): momentum reaches the valley's minimum first
+    assert list(race) == ["GD (lr 0.01)", "momentum 0.9 (lr 0.01)", "RMSprop (lr 0.01)", "Adam (lr 0.05)"]
+    assert race["momentum 0.9 (lr 0.01)"] < 1e-4 and race["Adam (lr 0.05)"] < 0.01
+    assert race["GD (lr 0.01)"] > 0.1 and race["RMSprop (lr 0.01)"] > 0.1
+    assert_pictures(tmp_path, "optimizer_race.html")
     assert mlp["final_loss"]["mini-batch (32)"] < mlp["final_loss"]["batch GD"]
     assert_plots(tmp_path, "optimizer_paths.png", "optimizer_loss_curves.png")
