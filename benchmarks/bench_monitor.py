@@ -4,7 +4,7 @@ The MLP 784-128-10 step of workloads.py (nn/optim), timed by the interleaved har
 the hand-written NumPy step; the overhead is, round by round, (step + record) / step, so a
 shared machine's slow spells cancel.  Target (issue 14): recording every step adds at most
 10%.  Three settings: ``every=1`` as it comes (norms and update ratios every step, the
-details -- output statistics, dead units, histograms -- every 10th); ``every=1`` without
+details -- output statistics, dead units, histograms -- every 50th); ``every=1`` without
 details (``details_every`` beyond the run); and ``every=10``.
 
     python benchmarks/bench_monitor.py [--rounds 21] [--batches 32,128]

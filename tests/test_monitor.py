@@ -342,3 +342,29 @@ def test_details_are_recorded_every_details_every_steps():
     assert [h["step"] for h in monitor.histograms] == [0, 3, 6]
     with pytest.raises(ValueError, match="sample must be a positive integer"):
         viz.GradientMonitor(model, sample=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=200),
+       bins=st.integers(1, 40))
+def test_histogram_has_numpys_edges_and_counts_every_value(values, bins):
+    from tinygrad_edu.viz.monitor import histogram
+    counts, edges = histogram(np.array(values), bins)
+    assert counts.sum() == len(values) and len(counts) == bins
+    assert np.allclose(edges, np.histogram(values, bins=bins)[1], rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.integers(0, 30), min_size=1, max_size=200), top=st.integers(1, 30))
+def test_histogram_counts_are_numpys_where_bins_are_exact(values, top):
+    # Integers from 0 to top in top unit bins: every edge and index is exact, so the two
+    # must agree (elsewhere a value within rounding of an edge may land on either side).
+    from tinygrad_edu.viz.monitor import histogram
+    data = np.array([0, top] + [v % (top + 1) for v in values], dtype=np.float64)
+    assert np.array_equal(histogram(data, top)[0], np.histogram(data, bins=top)[0])
+
+
+def test_histogram_skips_non_finite_values():
+    from tinygrad_edu.viz.monitor import histogram
+    counts, edges = histogram(np.array([1.0, np.nan, 2.0, np.inf, 3.0]), 2)
+    assert counts.tolist() == [1, 2] and edges.tolist() == [1.0, 2.0, 3.0]

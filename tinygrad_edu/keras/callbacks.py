@@ -122,7 +122,7 @@ class GradientMonitor(Callback):
     ``every``, ``details_every``, ``bins`` and ``sample`` are the viz monitor's; after ``fit``,
     ``callback.monitor`` is that monitor, and ``grad_norms()``, ``update_ratios()``,
     ``activation_stats()``, ``report()``, ``save_html()`` and ``plot()`` are its own.
-    Steps count batches from the start of ``fit``.
+    Steps count batches from the start of ``fit``; another ``fit`` starts a new record.
     """
 
     def __init__(self, every: int = 1, details_every: int | None = None, bins: int = 30,
@@ -136,7 +136,8 @@ class GradientMonitor(Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         from ..viz.monitor import GradientMonitor as Monitor
 
-        self.monitor = Monitor(self.model, *self.settings)  # the weights fit starts from: step 0's
+        # Made here, so the weights fit starts from are the base of step 0's update ratio.
+        self.monitor = Monitor(self.model, *self.settings)
 
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.monitor.record()
@@ -152,7 +153,7 @@ class GradientMonitor(Callback):
                 raise RuntimeError(f"GradientMonitor.{name}: nothing recorded yet; pass the callback "
                                    "to fit(..., callbacks=[monitor]) first")
             return getattr(monitor, name)
-        raise AttributeError(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 class ProgressDisplay(Callback):
