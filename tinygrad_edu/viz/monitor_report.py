@@ -183,7 +183,7 @@ def monitor_figure(monitor: Any, title: str = "Gradient health") -> Any:
                            "after each training step first")
     norms, ratios = monitor.grad_norms(), monitor.update_ratios()
     names = list(norms)
-    fig = Figure(figsize=(13, 0.45 * len(names) + 2.6))
+    fig = Figure(figsize=(9.5, 0.42 * len(names) + 2.6))  # 950 px at 100 dpi: legible in a 688 px column
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [3, 3, 2]})
     # (Colours below the range are the darkest, above it the brightest: see DECADES.)
     extent = (monitor.steps[0] - 0.5, monitor.steps[-1] + 0.5, len(names) - 0.5, -0.5)
@@ -197,19 +197,16 @@ def monitor_figure(monitor: Any, title: str = "Gradient health") -> Any:
         ax.set_title(what, fontsize=10)
         fig.colorbar(image, ax=ax)
     stats = monitor.activation_stats()
-    labels = list(stats)
+    labels = [name if not s["dead_fraction"][-1] else f"{name} ({s['dead_fraction'][-1]:.0%} dead)"
+              for name, s in stats.items()]  # the dead units in the label: readable at any size
     axes[2].barh(range(len(labels)), [s["std"][-1] for s in stats.values()], color="#1f5fa8")
-    for k, s in enumerate(stats.values()):
-        dead = s["dead_fraction"][-1]
-        if dead is not None and dead > 0:
-            axes[2].annotate(f"{dead:.0%} dead", (s["std"][-1], k), fontsize=8)
     axes[2].set_yticks(range(len(labels)), labels)
     stds = [s["std"][-1] for s in stats.values() if s["std"][-1] > 0]
     if stds and min(stds) < 0.01 * max(stds):  # many scales: a log axis keeps the small ones visible
         axes[2].set_xscale("log")
     axes[2].invert_yaxis()
     last = max((s["step"][-1] for s in stats.values()), default=None)
-    axes[2].set_title(f"std of each module's output, step {last}", fontsize=10)
+    axes[2].set_title(f"output std, step {last}", fontsize=10)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
