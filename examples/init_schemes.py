@@ -29,10 +29,20 @@ Pictures written to ``--out`` (default ``examples-output/init_schemes``):
 - ``init_symmetry.png``: the decision regions learned from zero and from Xavier weights.
 - ``init_layer_stats.png``: activation std and gradient std per layer, tanh and ReLU
   networks, one line per scheme (log scale; the all-zero scheme is listed, not drawn).
+- ``gradient_health_small.png`` / ``gradient_health_he.png`` and the ``.html`` reports:
+  ``tg.viz.GradientMonitor`` watching the ReLU network train from each init (part 3).
+
+Part 3, watched while training.  The 10-layer ReLU network takes SGD steps from small random
+and from He weights, with ``tg.viz.GradientMonitor`` recording every layer's gradient norm
+and update-to-weight ratio: from small weights the first layer's gradient is ~1e-10 of
+the last layer's and the typical update moves a layer by ~1e-9 of its size (nothing
+learns); from He weights the first and the last layer's gradient norms stay within a
+factor of a few, and the ratios sit near the usual 1e-3.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -103,6 +113,26 @@ def layer_statistics(activation: str, init: str, X: np.ndarray, Y: np.ndarray,
     F.mse_loss(h, tg.Tensor(Y)).backward()
     gradients = [float(layer.weight.grad.data.std()) for layer in layers]
     return {"activation_std": activations, "gradient_std": gradients}
+
+
+def monitored_training(init: str, X: np.ndarray, Y: np.ndarray, steps: int,
+                       seed: int = 0) -> tg.viz.GradientMonitor:
+    """The ReLU network of ``layer_statistics`` as an ``nn.Sequential``, trained and watched."""
+    rng = np.random.default_rng(seed)
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    for k in range(1, DEPTH + 1):  # named like nn.MLP's layers: fc1, act1, ...
+        layers[f"fc{k}"] = nn.Linear(WIDTH, WIDTH, init=init, rng=rng, dtype=np.float64)
+        layers[f"act{k}"] = nn.ReLU()
+    net = nn.Sequential(layers)
+    monitor = tg.viz.GradientMonitor(net, every=1, details_every=1)  # a short run: every detail
+    opt = tg.optim.SGD(net.parameters(), lr=0.01)
+    x, y = tg.Tensor(X), tg.Tensor(Y)
+    for _ in range(steps):
+        opt.zero_grad()
+        F.mse_loss(net(x), y).backward()
+        opt.step()
+        monitor.record()  # after backward and step
+    return monitor
 
 
 def _ratio(values: list[float]) -> float:
@@ -201,16 +231,38 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for network, ratios in drift.items():
         print(f"  {network:<5} " + ", ".join(f"{label} {r:.2g}" for label, r in ratios.items()))
 
+    steps = 10 if args.quick else 30
+    monitors = {"small": monitored_training("small", batch, target, steps),
+                "he": monitored_training("he", batch, target, steps)}
+    health = {}
+    print(f"\nGradientMonitor, {steps} SGD steps (lr 0.01) of the ReLU network:")
+    for name, monitor in monitors.items():
+        norms, ratios = monitor.grad_norms(), monitor.update_ratios()
+        first, last = norms["fc1"], norms[f"fc{DEPTH}"]
+        health[name] = {"max_grad_norm": max(max(v) for v in norms.values()),
+                        "first_over_last": [a / b for a, b in zip(first, last)],
+                        "median_update_ratio": float(np.median([r for v in ratios.values() for r in v]))}
+        h = health[name]
+        print(f"  {name:<6} largest ‖grad‖ {h['max_grad_norm']:.1e}, first / last layer at step 0 "
+              f"{h['first_over_last'][0]:.2g}, median update-to-weight ratio {h['median_update_ratio']:.1e}")
+        monitor.save_html(args.out / f"gradient_health_{name}.html",
+                          title=f"Gradient health: {DEPTH}-layer ReLU network, {name} init")
+
     plt = pyplot()
     if plt is not None:
         plot_symmetry(plt, nets, X, y, symmetry, args.out)
         plot_layer_stats(plt, stats, args.out)
+        for name, monitor in monitors.items():
+            label = "small random (0.01)" if name == "small" else "He"
+            save_figure(monitor.plot(title=f"GradientMonitor: {DEPTH}-layer ReLU network, {label} init"),
+                        args.out, f"gradient_health_{name}.png")
     return {
         "symmetry": symmetry,
         "majority_fraction": majority,
         "xor_zero_init_first_gradient_norm": xor_grad,
         "layer_stats": stats,
         "activation_drift": drift,
+        "monitor": health,
     }
 
 

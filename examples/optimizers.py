@@ -28,6 +28,14 @@ Pictures written to ``--out`` (default ``examples-output/optimizers``):
 
 - ``optimizer_paths.png``: all six trajectories on the contour plot of the least-squares bowl.
 - ``optimizer_loss_curves.png``: training loss per epoch on breast cancer, one line per optimizer.
+- ``optimizer_race.html``: part (c), the animation (open it in a browser; it plays by itself).
+
+Part (c), a race.  ``tg.viz.optimizer_race`` runs GD, momentum, RMSprop and Adam -- the
+library's own optimizers, on a Tensor of two parameters -- for 200 steps on Rosenbrock's
+curved valley f(x, y) = (1 - x)² + 10 (y - x²)² from (-1.5, 2) and writes a self-contained
+page that animates the four paths.  Momentum gathers speed along the valley floor and
+arrives first; Adam follows; GD and RMSprop (each a fixed step size in its own way) are
+still on the way after 200 steps.
 """
 
 from __future__ import annotations
@@ -208,6 +216,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"  {name:<16} {steps:>3} {updates} per epoch   final training loss {curves[name][-1]:.4f}   "
               f"test accuracy {accuracies[name]:.3f}")
 
+    race = tg.viz.optimizer_race(steps=200)  # the same in quick mode: it takes a second
+    race.save(args.out / "optimizer_race.html")
+    race_loss = {name: float(path[-1, 2]) for name, path in race.paths.items()}
+    print("\n(c) the race on f(x, y) = (1 - x)² + 10 (y - x²)², 200 steps from (-1.5, 2): final loss")
+    for name, value in race_loss.items():
+        print(f"  {name:<24} {value:.3g}")
+
     plt = pyplot()
     if plt is not None:
         plot_paths(plt, paths, X, y, w_star, surface_epochs, args.out)
@@ -219,6 +234,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     "start_distance": float(np.linalg.norm(START - w_star))},
         "mlp": {"final_loss": {name: c[-1] for name, c in curves.items()}, "test_accuracy": accuracies,
                 "initial_loss": {name: c[0] for name, c in curves.items()}, "epochs": mlp_epochs},
+        "race_final_loss": race_loss,
     }
 
 

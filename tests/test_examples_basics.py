@@ -44,7 +44,16 @@ def test_activation_derivatives_match_formulas_and_sigmoid_gradients_vanish(tmp_
     assert len(sigmoid_layers) == 10
     # The fading is monotone: every sigmoid layer sees a smaller gradient than the one above it.
     assert all(a < b for a, b in zip(sigmoid_layers, sigmoid_layers[1:]))
-    assert_plots(tmp_path, "activations.png", "vanishing_gradients.png")
+    # The GradientMonitor sees the same story while the stacks train: the sigmoid stack's first
+    # layer gets a gradient thousands of times smaller than its last at the start, and smaller
+    # than the ReLU stack's first layer at every step; the ReLU + He stack stays within 10x.
+    health = result["monitor"]
+    assert health["sigmoid"]["first_over_last"][0] < 1e-3
+    assert max(health["sigmoid"]["fc1_grad_norm"]) < 1e-3 * min(health["relu"]["fc1_grad_norm"])
+    assert all(0.1 < r < 10 for r in health["relu"]["first_over_last"])
+    assert_plots(tmp_path, "activations.png", "vanishing_gradients.png", "gradient_health_sigmoid.png",
+                 "gradient_health_relu.png")
+    assert_pictures(tmp_path, "gradient_health_sigmoid.html", "gradient_health_relu.html")
 
 
 # -- 3. backprop_by_hand_vs_autograd ---------------------------------------------------------------
@@ -116,7 +125,16 @@ def test_init_schemes_symmetry_vanishing_and_healthy_signals(tmp_path: pathlib.P
     drift = result["activation_drift"]["ReLU"]
     assert 0.5 < drift["He"] < 2  # He keeps the ReLU signal at one scale
     assert drift["Xavier"] < 0.2  # Xavier lets it shrink by ~sqrt(2) per ReLU layer
-    assert_plots(tmp_path, "init_symmetry.png", "init_layer_stats.png")
+    # The GradientMonitor, while the ReLU network trains: small weights starve the first layer
+    # and barely move any; He keeps the first and last layers' gradients within 10x.
+    small, he = result["monitor"]["small"], result["monitor"]["he"]
+    assert small["first_over_last"][0] < 1e-6
+    assert all(0.1 < r < 10 for r in he["first_over_last"])
+    assert he["median_update_ratio"] > 1e4 * small["median_update_ratio"]
+    assert 1e-5 < he["median_update_ratio"] < 1e-1
+    assert_plots(tmp_path, "init_symmetry.png", "init_layer_stats.png", "gradient_health_small.png",
+                 "gradient_health_he.png")
+    assert_pictures(tmp_path, "gradient_health_small.html", "gradient_health_he.html")
 
 
 # -- 7. optimizers ---------------------------------------------------------------------------------
@@ -140,5 +158,10 @@ def test_optimizers_on_a_bowl_and_on_breast_cancer(tmp_path: pathlib.Path) -> No
     for name, final in mlp["final_loss"].items():
         assert final < 0.6 * mlp["initial_loss"][name], name
         assert mlp["test_accuracy"][name] >= 0.9, name
+    race = result["race_final_loss"]  # (c): momentum reaches the valley's minimum first
+    assert list(race) == ["GD (lr 0.01)", "momentum 0.9 (lr 0.01)", "RMSprop (lr 0.01)", "Adam (lr 0.05)"]
+    assert race["momentum 0.9 (lr 0.01)"] < 1e-4 and race["Adam (lr 0.05)"] < 0.01
+    assert race["GD (lr 0.01)"] > 0.1 and race["RMSprop (lr 0.01)"] > 0.1
+    assert_pictures(tmp_path, "optimizer_race.html")
     assert mlp["final_loss"]["mini-batch (32)"] < mlp["final_loss"]["batch GD"]
     assert_plots(tmp_path, "optimizer_paths.png", "optimizer_loss_curves.png")

@@ -66,7 +66,8 @@ def test_page_is_self_contained_and_deterministic(tmp_path):
     for url in re.findall(r"https?://[^\s\"')]+", text):
         assert url.startswith("http://www.w3.org/"), url  # only XML namespace names
     for element_id in ("prev", "next", "slider", "counter", "step-title", "step-text", "grads-so-far",
-                       "search", "open-all", "close-all", "zoom-in", "zoom-out", "zoom-fit", "card"):
+                       "search", "open-all", "close-all", "zoom-in", "zoom-out", "zoom-fit", "card", "play",
+                       "speed"):
         assert f'id="{element_id}"' in text
     again = viz.save_backprop_html(network(), tmp_path / "again.html")
     assert open(again, encoding="utf-8").read() == text
@@ -312,6 +313,40 @@ def test_stepping_through_every_op_in_a_browser(browser, tmp_path):
     photograph(browser, tmp_path / "2-end.png")
     body.send_keys(Keys.HOME)
     assert state(browser)["counter"] == f"Step 0 of {len(trace)}"
+    no_errors(browser)
+
+
+def test_auto_play_advances_pauses_and_stops_at_the_end(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    loss = network()
+    n = len(tg.explain(loss))
+    browser.get("file://" + os.path.abspath(viz.save_backprop_html(loss, tmp_path / "page.html")))
+    step = lambda: browser.execute_script("return window.explorer.state().step")  # noqa: E731
+    playing = lambda: browser.execute_script("return window.explorer.state().playing")  # noqa: E731
+    play = browser.find_element(By.ID, "play")
+    assert step() == 0 and not playing() and play.text == "▶ Play"
+    play.click()  # at the default pace, one step a second: time to pause before the end
+    assert playing() and play.text == "❚❚ Pause" and play.get_attribute("aria-pressed") == "true"
+    WebDriverWait(browser, 10).until(lambda d: step() >= 1)
+    play.click()  # pause: the step stays where it is
+    paused_at = step()
+    assert 1 <= paused_at < n
+    browser.execute_script("return new Promise(function (r) { setTimeout(r, 1500); })")
+    assert step() == paused_at and not playing() and play.text == "▶ Play"
+    assert browser.find_element(By.ID, "counter").text == f"Step {paused_at} of {n}"
+    photograph(browser, tmp_path / "0-paused.png")
+    Select(browser.find_element(By.ID, "speed")).select_by_visible_text("fast")
+    play.click()  # on again, faster, to the end, where it stops by itself
+    WebDriverWait(browser, 15).until(lambda d: step() == n and not d.execute_script(
+        "return window.explorer.state().playing"))
+    assert play.text == "▶ Play"
+    photograph(browser, tmp_path / "1-played.png")
+    play.click()  # from the end, Play starts again from the top
+    assert step() == 0 and playing()
+    browser.find_element(By.ID, "next").click()  # a manual step pauses
+    assert step() == 1 and not playing()
     no_errors(browser)
 
 

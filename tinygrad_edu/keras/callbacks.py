@@ -1,5 +1,6 @@
-"""Keras callbacks: ``History`` (what ``fit`` returns), ``EarlyStopping``, and the progress
-display (a bar that redraws in a terminal, one line per epoch when output is a file or pipe)."""
+"""Keras callbacks: ``History`` (what ``fit`` returns), ``EarlyStopping``, ``GradientMonitor``
+(``viz.GradientMonitor`` driven by ``fit``), and the progress display (a bar that redraws in
+a terminal, one line per epoch when output is a file or pipe)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,47 @@ class EarlyStopping(Callback):
                 best = (self.best_epoch or 0) + 1
                 print(f"Restoring model weights from the end of the best epoch: {best}.")
             self.model.load_state_dict(self.best_weights)
+
+
+class GradientMonitor(Callback):
+    """Records gradient health during ``fit``: ``tg.viz.GradientMonitor`` with ``record()``
+    called after every batch's ``optimizer.step()`` (``on_batch_end``).
+
+    ``every``, ``details_every``, ``bins`` and ``sample`` are the viz monitor's; after ``fit``,
+    ``callback.monitor`` is that monitor, and ``grad_norms()``, ``update_ratios()``,
+    ``activation_stats()``, ``report()``, ``save_html()`` and ``plot()`` are its own.
+    Steps count batches from the start of ``fit``; another ``fit`` starts a new record.
+    """
+
+    def __init__(self, every: int = 1, details_every: int | None = None, bins: int = 30,
+                 sample: int | None = 2048) -> None:
+        from ..viz.monitor import monitor_settings  # lazily: keras loads without viz
+
+        # Checked here, so a bad value fails when the callback is made, not when fit starts.
+        self.settings = monitor_settings(every, details_every, bins, sample)
+        self.monitor: Any = None
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        from ..viz.monitor import GradientMonitor as Monitor
+
+        # Made here, so the weights fit starts from are the base of step 0's update ratio.
+        self.monitor = Monitor(self.model, *self.settings)
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.monitor.record()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.monitor.remove()  # no hooks left on the model after fit
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("grad_norms", "update_ratios", "activation_stats", "report", "save_html", "plot",
+                    "steps", "histograms", "layer_names"):
+            monitor = self.__dict__.get("monitor")
+            if monitor is None:
+                raise RuntimeError(f"GradientMonitor.{name}: nothing recorded yet; pass the callback "
+                                   "to fit(..., callbacks=[monitor]) first")
+            return getattr(monitor, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 class ProgressDisplay(Callback):

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..autograd import HookHandle
 from ..config import Config
 from ..device import check_device, names_device
 from ..richdisplay import module_html
@@ -71,6 +72,8 @@ class Module:
     _modules: OrderedDict[str, Module]
     _buffers: OrderedDict[str, Tensor]
     _call_name: str | None
+    # Made on the first register_forward_hook; a class-level None keeps __call__'s check cheap.
+    _forward_hooks: list[Callable[[Module, tuple, Any], Any]] | None = None
 
     def __init__(self) -> None:
         # object.__setattr__: our own __setattr__ needs these dictionaries to exist already.
@@ -279,9 +282,32 @@ class Module:
         # config.module_scope's work, written out: a module call is on every forward's path.
         Config.scope = outer + (self.scope_label(),)
         try:
-            return self.forward(*args, **kwargs)
+            out = self.forward(*args, **kwargs)
         finally:
             Config.scope = outer
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks):
+                replaced = hook(self, args, out)
+                out = out if replaced is None else replaced
+        return out
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> HookHandle:
+        """Call ``hook(module, inputs, output)`` after every ``forward`` of this module.
+
+        As in PyTorch: ``inputs`` is the tuple of positional arguments, and a hook that
+        returns something other than ``None`` replaces the output.  Hooks only read what a
+        call produced (``viz.GradientMonitor`` keeps activation statistics this way); they
+        run outside the module's scope, so ops they record are not drawn inside its box.
+        ``handle.remove()`` unregisters the hook.
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook(hook): hook must be a function "
+                            f"hook(module, inputs, output), got {type(hook).__name__}")
+        if self._forward_hooks is None:
+            object.__setattr__(self, "_forward_hooks", [])
+        assert self._forward_hooks is not None
+        self._forward_hooks.append(hook)
+        return HookHandle(self._forward_hooks, hook)
 
     def _refresh_names(self) -> None:
         """Give every sub-module its attribute name and every parameter its dotted name."""

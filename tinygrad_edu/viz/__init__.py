@@ -10,13 +10,17 @@ renderer.py finds a Graphviz program, html.py builds the backprop explorer page
 hover cards, explorer.js/.css are inlined into it).  All of it only reads the graph: the
 walk, the names and the numbers come from ``tinygrad_edu.explain`` (values are printed by
 ``tinygrad_edu.formatting``).
+monitor.py watches a model while it trains (``GradientMonitor``, read-only too) and
+monitor_report.py draws what it saw; race.py animates optimizers on a 2-D loss surface.
 """
 
 from .graph import BackwardDot, GraphPicture, GraphTooLarge, backward_dot, draw_graph, save_graph
 from .html import BackpropPage, backprop_page, save_backprop_html
 from .modes import draw_modes
+from .monitor import GradientMonitor
+from .race import optimizer_race
 from .renderer import RendererNotFound, find_renderer, render
 
 __all__ = ["draw_graph", "draw_modes", "save_graph", "save_backprop_html", "backprop_page", "BackpropPage",
-           "backward_dot", "BackwardDot",
+           "backward_dot", "BackwardDot", "GradientMonitor", "optimizer_race",
            "GraphPicture", "GraphTooLarge", "RendererNotFound", "find_renderer", "render"]

@@ -250,11 +250,39 @@
   });
   window.addEventListener("resize", home);
 
+  // -- auto-play: Next on a timer until the last step; any manual step pauses it ---------------
+  var timer = null, playButton = byId("play"), speed = byId("speed");
+  function pause() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    playButton.textContent = "▶ Play";
+    playButton.setAttribute("aria-pressed", "false");
+  }
+  function play() {
+    pause();
+    if (current === N) { show(0); }  // played to the end: Play starts again from the top
+    timer = setInterval(function () {
+      show(current + 1);
+      if (current >= N) { pause(); }
+    }, Number(speed.value));
+    playButton.textContent = "❚❚ Pause";
+    playButton.setAttribute("aria-pressed", "true");
+  }
+  playButton.addEventListener("click", function () { if (timer === null) { play(); } else { pause(); } });
+  speed.addEventListener("change", function () { if (timer !== null) { play(); } });  // new pace now
+  ["prev", "next"].forEach(function (id) { byId(id).addEventListener("click", pause); });
+  slider.addEventListener("input", pause);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.target === slider || ev.target === byId("search")) { return; }
+    if (ev.key === " " && ev.target.tagName !== "BUTTON") { playButton.click(); ev.preventDefault(); }
+    else if (["ArrowRight", "ArrowLeft", "Home", "End"].indexOf(ev.key) >= 0) { pause(); }
+  });
+
   if (!DATA.layers.length) {  // no module calls: nothing to open or close
     byId("layer-controls").hidden = true;
   }
   if (DATA.start) { DATA.start.split("-").forEach(function (i) { openLayers[Number(i)] = true; }); }
   loadView(null);
   window.explorer = {show: show, toggleLayer: toggleLayer, find: find,
-                     state: function () { return {view: viewKey, step: current, zoom: zoom}; }};
+                     state: function () { return {view: viewKey, step: current, zoom: zoom,
+                                                  playing: timer !== null}; }};
 })();

@@ -2,7 +2,7 @@
 
 ``save_backprop_html`` traces the backward pass once (``tg.explain``), finds the layers
 (``explorer_views.find_layers``), draws one SVG per choice of open layers and writes a page
-that steps through backprop (Previous/Next, slider, keys), opens and closes layers on a click,
+that steps through backprop (Previous/Next, slider, keys, auto-play), opens and closes layers on a click,
 finds tensors by name, shows each element's rule and numbers on hover and pans and zooms.
 Its script and style are the files ``explorer.js`` and ``explorer.css`` next to this one.
 """
@@ -231,6 +231,11 @@ _TEMPLATE = """<!DOCTYPE html>
     <button id="prev" type="button" title="previous step (←)">◀ Previous</button>
     <input id="slider" type="range" min="0" max="{{count}}" value="0" step="1" aria-label="backward step">
     <button id="next" type="button" title="next step (→)">Next ▶</button>
+    <button id="play" type="button" title="play backprop step by step (space)"
+            aria-pressed="false">▶ Play</button>
+    <select id="speed" aria-label="auto-play speed" title="auto-play speed">
+      <option value="2000">slow</option><option value="1000" selected>1 step/s</option>
+      <option value="300">fast</option></select>
     <span id="counter">Step 0 of {{count}}</span>
     <span id="layer-controls"><span class="sep"></span>
       <button id="open-all" type="button" title="show every op">Open all layers</button>
