@@ -89,6 +89,27 @@ def test_conv2d_values_and_gradients_match_torch(data):
         np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("kernel, dilation", [(3, 1), (4, 1), ((2, 5), (2, 1)), (1, 1)])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_named_paddings_match_torch(kernel, dilation, padding):
+    torch = _torch()
+    rng = np.random.default_rng(4)
+    x, b = rng.normal(size=(2, 3, 7, 8)), rng.normal(size=4)
+    w = rng.normal(size=(4, 3, *((kernel, kernel) if isinstance(kernel, int) else kernel)))
+    ours = [tg.Tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    out = F.conv2d(*ours, padding=padding, dilation=dilation)
+    ref = torch.nn.functional.conv2d(*theirs, padding=padding, dilation=dilation)
+    assert out.shape == tuple(ref.shape) and (padding == "valid" or out.shape[2:] == (7, 8))
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for a, t in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    layer = nn.Conv2d(3, 4, kernel, padding=padding, dilation=dilation)
+    assert layer.padding == padding and layer(tg.zeros(1, 3, 7, 8)).shape[1:] == out.shape[1:]
+
+
 @settings(max_examples=S.examples(15), deadline=None)
 @given(data=st.data())
 def test_pooling_and_pad_match_torch(data):
@@ -253,6 +274,10 @@ def test_keras_dropout_drops_only_in_training():
     (lambda: nn.Conv2d(3, 4, 3, groups=2), r"divisible by groups"),
     (lambda: tg.keras.layers.Conv2D(4, 3)(tg.zeros(2, 8, 8)), r"channels-last"),
     (lambda: tg.keras.layers.Conv2D(4, 3, padding="full"), r"'valid' or 'same'"),
+    (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"),
+     r"padding='same' is not supported for strided convolutions \(stride=2\)"),
+    (lambda: F.conv2d(tg.zeros(1, 1, 4, 4), tg.zeros(1, 1, 3, 3), padding="full"),
+     r"padding must be an integer, a pair, 'valid' or 'same', got 'full'"),
 ])
 def test_bad_image_inputs_get_errors_naming_the_shapes(call, message):
     with pytest.raises(ValueError, match=message):

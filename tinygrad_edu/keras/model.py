@@ -32,6 +32,12 @@ from .functional import KerasTensor, graph_order
 from .layer import Layer, learning_phase, snake_case, takes_training
 
 
+def _layer_weights(layer: Any) -> list[Tensor]:
+    """A layer's weights as Keras counts them: parameters, and buffers a layer lists as weights."""
+    weights = getattr(layer, "weights", None)
+    return list(layer.parameters()) if weights is None else list(weights)
+
+
 def _readable_size(nbytes: float) -> str:
     """Bytes as Keras' summary shows them: ``1.50 KB``."""
     for unit in ("B", "KB", "MB", "GB"):
@@ -396,9 +402,12 @@ class Model(Layer):
                 shape = layer.output_shape(shape)
             else:
                 shape = None
-            count = sum(p.size for p in layer.parameters())
+            count = sum(p.size for p in _layer_weights(layer))
             rows.append((f"{name} ({type(layer).__name__})", str(shape) if shape else "?", f"{count:,}"))
+        # Keras counts a layer's moving statistics (BatchNormalization's) as non-trainable params
         params = list(self.parameters())
+        known = {id(p) for p in params}
+        params += [w for layer in self.layers for w in _layer_weights(layer) if id(w) not in known]
         counts = [(sum(p.size for p in group), sum(p.data.nbytes for p in group)) for group in (
             params, [p for p in params if p.requires_grad], [p for p in params if not p.requires_grad])]
         totals = [(label, f"{n:,} ({_readable_size(nbytes)})") for label, (n, nbytes) in

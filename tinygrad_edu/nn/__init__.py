@@ -11,6 +11,7 @@ gradient).  ``nn.functional`` (import it as ``F``) has the same pieces as functi
 """
 
 from . import functional, init
+from .adaptive import AdaptiveAvgPool2d, AdaptiveMaxPool2d, Dropout2d, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     GELU,
@@ -41,6 +42,7 @@ __all__ = [
     "Module", "Parameter", "ModuleList", "Sequential", "IncompatibleKeys",
     "Linear", "Embedding", "Dropout", "Flatten", "Identity",
     "Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Dropout2d", "Unflatten",
     "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax",
     "Softplus", "ReLU6", "Hardswish", "SiLU", "GELU", "Mish",
     "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",

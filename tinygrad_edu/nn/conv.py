@@ -17,7 +17,7 @@ from ..config import get_default_dtype
 from ..tensor import Tensor
 from . import functional as F
 from . import init as init_
-from .functional_cnn import _pair
+from .functional_cnn import _pair, check_named_padding
 from .module import Module, Parameter
 from .rules import GradRule, LayerRule
 
@@ -159,7 +159,11 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = _pair(kernel_size, "Conv2d", "kernel_size", 1)
         self.stride = _pair(stride, "Conv2d", "stride", 1)
-        self.padding = _pair(padding, "Conv2d", "padding", 0)
+        if isinstance(padding, str):  # "valid" or "same", kept as the string (as PyTorch)
+            check_named_padding(padding, stride, "Conv2d")
+            self.padding: Any = padding
+        else:
+            self.padding = _pair(padding, "Conv2d", "padding", 0)
         self.dilation = _pair(dilation, "Conv2d", "dilation", 1)
         dtype = np.dtype(dtype or get_default_dtype())
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
@@ -185,7 +189,7 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self.padding not in ((0, 0), "valid"):
             text += f", padding={self.padding}"
         if self.dilation != (1, 1):
             text += f", dilation={self.dilation}"

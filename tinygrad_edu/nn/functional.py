@@ -25,12 +25,16 @@ from .rules import GradRule, LayerRule, one_hot, softmax_rows
 # The CNN pieces live in their own module (functional_cnn.py) and are re-exported here.
 from .functional_cnn import avg_pool2d, batch_norm, conv2d, layer_norm, max_pool2d, pad
 
+# isort: split
+from .adaptive import adaptive_avg_pool2d, adaptive_max_pool2d, dropout2d
+
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "dropout",
     "softplus", "relu6", "hardswish", "silu", "gelu", "mish",
     "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "nll_loss",
     "conv2d", "max_pool2d", "avg_pool2d", "pad", "batch_norm", "layer_norm",
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "dropout2d",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")

@@ -54,6 +54,28 @@ def _windows(x: Tensor, kernel: tuple[int, int], stride: tuple[int, int], paddin
     return Im2col.apply(x, kernel_size=kernel, stride=stride, padding=padding, dilation=dilation)
 
 
+def check_named_padding(padding: str, stride: Any, who: str) -> None:
+    """PyTorch's two named paddings: "valid" (none) and "same" (output size = input size)."""
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{who}: padding must be an integer, a pair, 'valid' or 'same', got {padding!r}")
+    if padding == "same" and _pair(stride, who, "stride", 1) != (1, 1):
+        raise ValueError(f"{who}: padding='same' is not supported for strided convolutions "
+                         f"(stride={stride!r}), as in PyTorch; give the padding as numbers")
+
+
+def _named_padding(x: Tensor, padding: str, kernel: tuple[int, int], stride: tuple[int, int],
+                   dilation: tuple[int, int]) -> tuple[Tensor, tuple[int, int]]:
+    """"valid" is no padding; "same" pads d·(k-1) per axis, the odd one after (as PyTorch)."""
+    check_named_padding(padding, stride, "conv2d")
+    if padding == "valid":
+        return x, (0, 0)
+    (top, bottom), (left, right) = [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                                    for k, d in zip(kernel, dilation)]
+    if (top, left) == (bottom, right):  # symmetric: im2col pads it itself
+        return x, (top, left)
+    return pad(x, (left, right, top, bottom)), (0, 0)
+
+
 def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation, as ``torch.nn.functional.conv2d``: x (N, C, H, W), W (O, C/g, kh, kw)
@@ -61,7 +83,8 @@ def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any =
         out[n, o, h, w] = b[o] + Σ_{c,i,j} W[o, c, i, j] · xpad[n, c, h·s + i·d, w·s + j·d]
 
     computed as a matmul on patches: the rows of im2col(x) (one per output position, C·kh·kw
-    long) times W reshaped to (O, C·kh·kw), transposed.  With ``groups`` g the channels are
+    long) times W reshaped to (O, C·kh·kw), transposed.  ``padding`` may also be "valid" (none)
+    or "same" (stride 1; the output keeps the input's size).  With ``groups`` g the channels are
     split into g groups and group k's outputs see only group k's inputs: one batched matmul
     over the groups.
     """
@@ -81,8 +104,10 @@ def conv2d(input: Any, weight: Tensor, bias: Tensor | None = None, stride: Any =
             f"conv2d: the input has {c} channels (shape {x.shape}) but the weight of shape "
             f"{weight.shape} with groups={groups} expects {group_c * groups}; in_channels and "
             f"out_channels must both be divisible by groups")
-    stride, padding = _pair(stride, "conv2d", "stride", 1), _pair(padding, "conv2d", "padding", 0)
-    dilation = _pair(dilation, "conv2d", "dilation", 1)
+    stride, dilation = _pair(stride, "conv2d", "stride", 1), _pair(dilation, "conv2d", "dilation", 1)
+    if isinstance(padding, str):
+        x, padding = _named_padding(x, padding, (kh, kw), stride, dilation)
+    padding = _pair(padding, "conv2d", "padding", 0)
     cols = _windows(x, (kh, kw), stride, padding, dilation, "conv2d")
     out_h, out_w = cols.shape[1:3]
     rows, k = n * out_h * out_w, group_c * kh * kw
