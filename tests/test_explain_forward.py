@@ -120,3 +120,12 @@ def test_a_custom_function_with_several_outputs_and_the_notebook_view():
     page = trace._repr_html_()  # what Jupyter shows: the printed text, escaped
     assert page.startswith("<pre>Forward mode for L = ") and page.endswith("</pre>")
     assert html.unescape(page[len("<pre>"):-len("</pre>")]) == str(trace)
+
+
+def test_tg_explain_traces_forward_mode_when_given_inputs_and_tangents():
+    x, y = leaf(2.0, "x"), leaf(3.0, "y")
+    out = x * y
+    assert str(tg.explain(out, inputs=[x, y], tangents=[1.0, 0.0])) == str(
+        tg.explain_forward(out, [x, y], [1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"forward mode needs both inputs= .* and tangents="):
+        tg.explain(out, tangents=[1.0, 0.0])

@@ -194,7 +194,8 @@ class Trace(Sequence[Step]):
         return trace_html(self)  # Jupyter: one table row per step
 
 
-def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> Trace:
+def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None,
+            inputs: Any = None, tangents: Any = None) -> Any:
     """The backward pass of ``tensor`` as a ``Trace`` of steps, without touching any ``.grad``.
 
     Each step is one op, in the order ``backward()`` runs them: the op, its inputs and
@@ -212,7 +213,17 @@ def explain(tensor: Tensor, grad: Any = None, *, graph: Graph | None = None) -> 
     ``grad`` seeds a non-scalar ``tensor``, as in ``backward(grad)``.  ``graph`` is
     ``read_graph(tensor)`` when the caller has already walked the graph (a picture does,
     to check its size first), so it is walked once.
+
+    With ``inputs=`` and ``tangents=`` it traces forward mode instead: the tangents flowing
+    from those inputs to ``tensor``, one jvp rule per step: a ``ForwardTrace``, as
+    ``tg.explain_forward(tensor, inputs, tangents)`` returns.
     """
+    if tangents is not None or inputs is not None:  # forward mode (it builds on this module)
+        from .explain_forward import explain_forward
+        if tangents is None or inputs is None:
+            raise ValueError("explain(): forward mode needs both inputs= (the tensors the "
+                             "tangents belong to) and tangents= (one direction for each)")
+        return explain_forward(tensor, inputs, tangents, graph=graph)
     if not isinstance(tensor, Tensor):
         raise TypeError(f"explain() takes a Tensor, got {type(tensor).__name__}")
     if not tensor.requires_grad:
