@@ -111,7 +111,7 @@ class _Modes:
             f"(shape {format_shape(root.shape)})"
         total = f"the tangent of {name}" if root.size == 1 else f"the sum of {name}'s tangent"
         others = any(self.forward.tangent(x) is None for x in self.forward.inputs)
-        lines = [f"<B>Forward mode and reverse mode through one graph: {name}</B> {escape(value)}",
+        lines = [f"<B>Forward mode and reverse mode through one graph: {name} {escape(value)}</B>",
                  (f"forward: one pass, seeded with the tangents {seeds}"
                   + (" (the others 0)," if others else ",") if seeds else
                   "forward: one pass with no tangent seeded (all zero)"),
