@@ -161,6 +161,23 @@ def test_keras_callback_records_each_batch_after_the_step():
     assert all(not layer._forward_hooks for layer in model.layers)  # removed after fit
 
 
+def test_the_viz_monitor_itself_is_a_keras_callback():
+    rng = np.random.default_rng(0)
+    Xk, Yk = rng.normal(size=(8, 3)), rng.normal(size=(8, 1))
+    model = keras.Sequential([keras.layers.Dense(4, activation="relu", input_shape=(3,)),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+    monitor = tg.viz.GradientMonitor(model)
+    callback = keras.callbacks.GradientMonitor()
+    model.fit(Xk, Yk, epochs=2, batch_size=4, shuffle=False, verbose=0, callbacks=[monitor, callback])
+    assert monitor.steps == callback.steps == [0, 1, 2, 3]  # one record per batch, as the callback
+    assert monitor.grad_norms() == callback.grad_norms()
+    other = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+    other.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"fit was called on another model"):
+        other.fit(Xk, Yk, epochs=1, verbose=0, callbacks=[monitor])
+
+
 def test_keras_callback_update_ratio_is_the_first_steps_update():
     rng = np.random.default_rng(1)
     Xk, Yk = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))

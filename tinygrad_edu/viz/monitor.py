@@ -38,7 +38,8 @@ class GradientMonitor:
             opt.step()
             monitor.record()          # the gradients are still there; the step is done
 
-    (In Keras, ``fit(..., callbacks=[tg.keras.callbacks.GradientMonitor()])`` does the same.)
+    In Keras the monitor is also a callback: ``fit(..., callbacks=[monitor])`` records after
+    every batch's step (or ``tg.keras.callbacks.GradientMonitor()``, which makes one per fit).
     A *layer* is a module that owns parameters (``fc1``: ``fc1.weight`` and ``fc1.bias``);
     layers are ordered from input to output by the order their forward ran.  On every
     recorded step, for each layer:
@@ -184,6 +185,24 @@ class GradientMonitor:
         for handle in self._handles:
             handle.remove()
         self._handles = []
+
+    # -- as a Keras callback: fit(..., callbacks=[monitor]) records after every batch's step ----
+    def set_model(self, model: Any) -> None:
+        if model is not self.model:
+            raise ValueError(f"GradientMonitor: this monitor watches a {type(self.model).__name__} "
+                             f"but fit was called on another model ({type(model).__name__}); "
+                             "make the monitor with the model you fit")
+
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.record()  # fit calls this after opt.step(), as record() wants
+
+    def on_train_begin(self, logs: dict | None = None) -> None: ...
+
+    def on_train_end(self, logs: dict | None = None) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
 
     # -- reading ---------------------------------------------------------------------------------
     def layer_names(self) -> list[str]:
