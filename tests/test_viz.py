@@ -88,7 +88,7 @@ def test_backward_edges_carry_the_rule_and_upstream_times_local():
     # Every backward edge points back to the input.
     back = re.findall(r"^\s*\w+ -> \w+ \[.*dir=back", source, flags=re.M)
     assert len(back) == len(edges(source)) == 9
-    assert "Backward pass of L</B> = 16" in source
+    assert "Backward pass of L = 16</B>" in source
 
 
 def test_both_view_overlays_forward_and_backward_edges():

@@ -114,10 +114,12 @@ class Drawer:
         root = self.model.root
         value = f"= {format_number(root.data.item())}" if root.size == 1 else \
             f"(shape {format_shape(root.shape)})"
+        # The value stays inside the bold run: Graphviz measures bold text with other metrics
+        # than a browser draws it, and a second run placed after it leaves a visible gap.
         if self.show == "forward":
-            return f"<<B>Forward graph of {name}</B> {escape(value)}>"
+            return f"<<B>Forward graph of {name} {escape(value)}</B>>"
         lines = [f"<B>{'Backward' if self.show == 'backward' else 'Forward and backward'} pass of "
-                 f"{name}</B> {escape(value)}"]
+                 f"{name} {escape(value)}</B>"]
         if self.layers:  # short lines: the caption must not be what makes a picture wide
             lines += ["each layer box: its forward in matrix form and the gradients of its parameters;",
                       f"each red arrow: the gradient ∂{name}/∂(input) a layer sends down, by its rule"]
