@@ -10,6 +10,7 @@ text and the same object always gives byte-identical HTML.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -148,3 +149,27 @@ def iframe_html(page: str, title: str, height: int = 640) -> str:
     (no access to the notebook), and the page's own CSP still forbids any request."""
     return (f'<iframe sandbox="allow-scripts" title="{_e(title)}" style="width:100%;height:{height}px;'
             f'border:1px solid #ccc" srcdoc="{html.escape(page, quote=True)}"></iframe>')
+
+
+class HtmlPage:
+    """A self-contained page as text (``.html``): ``save(path)`` writes it, and in Jupyter it
+    displays inline in a sandboxed iframe (``iframe_html``).  The backprop explorer, the
+    gradient monitor's report and the optimizer race are pages."""
+
+    iframe_height = 640  # px in a notebook
+
+    def __init__(self, page: str, title: str) -> None:
+        self.html, self.title = page, title
+
+    def save(self, path: str | os.PathLike[str]) -> str:
+        """Write the page to ``path`` (UTF-8) and return the path."""
+        path = os.fspath(path)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.html)
+        return path
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.title!r}: {len(self.html):,} characters>"
+
+    def _repr_html_(self) -> str:
+        return iframe_html(self.html, self.title, self.iframe_height)  # escaped into srcdoc

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..creation import stack
-from ..random import generator
 from ..tensor import Tensor
+from . import functional as F  # (imported while functional.py loads: used at call time)
 from .functional_cnn import _as_float, _check_nchw, avg_pool2d, max_pool2d
 from .module import Module
 
@@ -79,41 +79,32 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout2d: expected (N, C, H, W) or (C, H, W), got shape {x.shape}")
     if not training or p == 0.0:
         return x
-    if p == 1.0:
-        return x * 0.0
     maps = x.shape[:-2] + (1, 1)  # one draw per (sample, channel), broadcast over the pixels
-    keep = generator(rng).random(maps) >= p
-    return x * Tensor((keep / (1.0 - p)).astype(x.dtype))
+    return F.inverted_dropout(x, p, maps, rng)
 
 
-class AdaptiveAvgPool2d(Module):
-    """out = the mean of each of output_size cells; ``AdaptiveAvgPool2d(1)`` is global average pooling."""
-
+class _AdaptivePool2d(Module):
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        _output_size(output_size, (1, 1), "AdaptiveAvgPool2d")  # checked now, not at the first call
+        _output_size(output_size, (1, 1), type(self).__name__)  # checked now, not at the first call
         self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePool2d):
+    """out = the mean of each of output_size cells; ``AdaptiveAvgPool2d(1)`` is global average pooling."""
 
     def forward(self, x: Any) -> Tensor:
         return adaptive_avg_pool2d(x, self.output_size)
 
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool2d(Module):
+class AdaptiveMaxPool2d(_AdaptivePool2d):
     """out = the maximum of each of output_size cells that tile the image, as torch.nn."""
-
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        _output_size(output_size, (1, 1), "AdaptiveMaxPool2d")
-        self.output_size = output_size
 
     def forward(self, x: Any) -> Tensor:
         return adaptive_max_pool2d(x, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
 
 
 class Dropout2d(Module):

@@ -162,11 +162,15 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True,
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     x = as_tensor(x)
-    if not training or p == 0.0:
-        return x
+    return x if not training or p == 0.0 else inverted_dropout(x, p, x.shape, rng)
+
+
+def inverted_dropout(x: Tensor, p: float, mask_shape: tuple[int, ...],
+                     rng: np.random.Generator | None) -> Tensor:
+    """x · m / (1 - p), one m ~ Bernoulli(1 - p) per entry of ``mask_shape`` (broadcast over x)."""
     if p == 1.0:
         return x * 0.0  # every unit dropped (and 1/(1-p) would divide by zero)
-    keep = generator(rng).random(x.shape) >= p
+    keep = generator(rng).random(mask_shape) >= p
     return x * Tensor((keep / (1.0 - p)).astype(x.dtype))
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from ..autograd import GraphFreedError
 from ..explain import explain, replay, rule_text
 from ..formatting import describe
-from ..richdisplay import iframe_html
+from ..richdisplay import HtmlPage
 from ..tensor import Tensor
 from .explorer_forward import MAIN, SWITCH, forward_part
 from .explorer_text import edge_card, layer_card, op_card, running_grads, step_panel, tensor_card
@@ -37,26 +37,9 @@ ASSETS = Path(__file__).parent
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
-class BackpropPage:
+class BackpropPage(HtmlPage):
     """The explorer page as text (``.html``); in Jupyter it displays inline, in a sandboxed
     iframe (``allow-scripts`` only: an opaque origin, and the page's CSP forbids requests)."""
-
-    def __init__(self, page: str, title: str) -> None:
-        self.html = page
-        self.title = title
-
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path`` (UTF-8) and return the path."""
-        path = os.fspath(path)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.html)
-        return path
-
-    def __repr__(self) -> str:
-        return f"<BackpropPage {self.title!r}: {len(self.html):,} characters>"
-
-    def _repr_html_(self) -> str:
-        return iframe_html(self.html, self.title)  # the page, escaped into srcdoc
 
 
 def save_backprop_html(tensor: Tensor, path: str | os.PathLike[str], *, collapse: bool = True,

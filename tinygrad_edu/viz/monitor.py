@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..keras.callbacks import Callback  # the other hooks of fit: Callback's no-ops
 from ..nn.layers import ReLU
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -26,7 +27,7 @@ ACTIVATION_KEYS = ("step", "mean", "std", "dead_fraction")
 DETAILS_EVERY = 50
 
 
-class GradientMonitor:
+class GradientMonitor(Callback):
     """Per-layer gradient health of ``model``, recorded every ``every`` training steps.
 
     Call ``record()`` once per step, after ``loss.backward()`` *and* ``optimizer.step()``::
@@ -191,14 +192,6 @@ class GradientMonitor:
 
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.record()  # fit calls this after opt.step(), as record() wants
-
-    def on_train_begin(self, logs: dict | None = None) -> None: ...
-
-    def on_train_end(self, logs: dict | None = None) -> None: ...
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
 
     # -- reading ---------------------------------------------------------------------------------
     def layer_names(self) -> list[str]:

@@ -9,12 +9,11 @@ here (no script, no network: the CSP forbids any request); same numbers, same by
 from __future__ import annotations
 
 import html
-import os
 from typing import Any
 
 import numpy as np
 
-from ..richdisplay import iframe_html
+from ..richdisplay import HtmlPage
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 MAX_COLUMNS = 240  # more recorded steps are averaged (in log space) into this many columns
@@ -35,24 +34,8 @@ def grad_range(grid: np.ndarray) -> tuple[float, float]:
     return high - DECADES, high
 
 
-class MonitorReport:
+class MonitorReport(HtmlPage):
     """The report as text (``.html``); in Jupyter it displays inline (a sandboxed iframe)."""
-
-    def __init__(self, page: str, title: str) -> None:
-        self.html, self.title = page, title
-
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path`` (UTF-8) and return the path."""
-        path = os.fspath(path)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.html)
-        return path
-
-    def __repr__(self) -> str:
-        return f"<MonitorReport {self.title!r}: {len(self.html):,} characters>"
-
-    def _repr_html_(self) -> str:
-        return iframe_html(self.html, self.title)
 
 
 def _log_grid(series: dict[str, list[float]]) -> np.ndarray:

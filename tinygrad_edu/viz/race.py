@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 
 from ..config import no_grad
 from ..optim import SGD, Adam, RMSprop
-from ..richdisplay import iframe_html
+from ..richdisplay import HtmlPage
 from ..tensor import Tensor
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
@@ -46,25 +45,18 @@ RACERS: dict[str, Callable[[list[Tensor]], Any]] = {  # the optimizers' names as
 }
 
 
-class RacePage:
+class RacePage(HtmlPage):
     """The animation as text (``.html``), ``.paths`` (``{name: (steps + 1, 3) array of x, y,
     loss}``); in Jupyter it displays inline (a sandboxed iframe)."""
 
-    def __init__(self, page: str, title: str, paths: dict[str, np.ndarray]) -> None:
-        self.html, self.title, self.paths = page, title, paths
+    iframe_height = 620
 
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path`` (UTF-8) and return the path."""
-        path = os.fspath(path)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.html)
-        return path
+    def __init__(self, page: str, title: str, paths: dict[str, np.ndarray]) -> None:
+        super().__init__(page, title)
+        self.paths = paths
 
     def __repr__(self) -> str:
         return f"<RacePage {self.title!r}: {len(self.paths)} optimizers, {len(self.html):,} characters>"
-
-    def _repr_html_(self) -> str:
-        return iframe_html(self.html, self.title, height=620)
 
 
 def race_paths(loss: Callable[[Tensor], Tensor], start: tuple[float, float],
